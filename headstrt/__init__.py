@@ -1,0 +1,1 @@
+"""Headstrt: micro-mentorship, the right mentor for each situation."""

@@ -1,0 +1,1 @@
+"""People: users, authentication, API tokens, mentor and mentee profiles, expertise taxonomy."""

@@ -1,0 +1,189 @@
+"""Reads of people, profiles and the taxonomy; private objects are fetched for their owner only."""
+
+from dataclasses import dataclass
+
+from django.db.models import Min, Prefetch, Q, QuerySet
+
+from headstrt.accounts.models import (
+    ApiToken,
+    Area,
+    ExpertiseEntry,
+    Language,
+    MentorProfile,
+    Topic,
+    User,
+)
+from headstrt.core.errors import DomainError, NotFound
+from headstrt.core.money import Money, validate_currency
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    """What a person may narrow the mentor directory by. Empty fields do not filter."""
+
+    query: str = ""
+    area: str = ""
+    topic: str = ""
+    language: str = ""
+    max_price: Money | None = None
+
+    def __post_init__(self):
+        if self.area and self.area not in Area.values:
+            raise DomainError(
+                "unknown_area", "Area must be personal, social or professional.", field="area"
+            )
+        if len(self.query) > 200:
+            raise DomainError("too_long", "Search text is at most 200 characters.", field="q")
+
+
+def mentors_with_details() -> QuerySet[MentorProfile]:
+    """Mentor profiles with everything a card shows, fetched in a fixed number of queries."""
+    return (
+        MentorProfile.objects.select_related("user")
+        .prefetch_related(
+            "offers",
+            "user__languages",
+            Prefetch("expertise", queryset=ExpertiseEntry.objects.select_related("topic__parent")),
+        )
+        .annotate(min_price_minor=Min("offers__price_minor"))
+    )
+
+
+def mentor_directory(*, filters: DirectoryFilters) -> QuerySet[MentorProfile]:
+    """Active mentors matching ``filters``, newest first."""
+    mentors = mentors_with_details().filter(is_active=True, user__is_active=True)
+    if filters.query:
+        for word in filters.query.split()[:8]:
+            mentors = mentors.filter(
+                Q(headline__icontains=word)
+                | Q(bio__icontains=word)
+                | Q(user__display_name__icontains=word)
+                | Q(expertise__topic__name__icontains=word)
+                | Q(expertise__description__icontains=word)
+            )
+    if filters.area:
+        mentors = mentors.filter(expertise__area=filters.area)
+    if filters.topic:
+        topic = Topic.objects.filter(slug=filters.topic).first()
+        if topic is None:
+            raise DomainError(
+                "unknown_topic", f"“{filters.topic}” is not a topic of the taxonomy.", field="topic"
+            )
+        mentors = mentors.filter(Q(expertise__topic=topic) | Q(expertise__topic__parent=topic))
+    if filters.language:
+        if not Language.objects.filter(code=filters.language).exists():
+            raise DomainError(
+                "unknown_language", f"Unknown language code: {filters.language}.", field="language"
+            )
+        mentors = mentors.filter(user__languages__code=filters.language)
+    if filters.max_price is not None:
+        mentors = mentors.filter(
+            currency=filters.max_price.currency,
+            offers__price_minor__lte=filters.max_price.minor,
+        )
+    return mentors.distinct().order_by("-created_at", "-id")
+
+
+def mentor_get_public(*, public_id: str, viewer: User | None) -> MentorProfile:
+    """A mentor profile by its owner's public id: anyone sees active ones, owners see their own."""
+    profile = mentors_with_details().filter(user__public_id=public_id).first()
+    if profile is None:
+        raise NotFound("No such mentor.")
+    is_owner = viewer is not None and viewer.is_authenticated and viewer.pk == profile.user_id
+    if not is_owner and not (profile.is_active and profile.user.is_active):
+        raise NotFound("No such mentor.")
+    return profile
+
+
+def mentor_profile_for_owner(*, user: User) -> MentorProfile | None:
+    """The person's own mentor profile, active or paused, or ``None``."""
+    return mentors_with_details().filter(user=user).first()
+
+
+def api_tokens_for_owner(*, user: User) -> QuerySet[ApiToken]:
+    """The person's own API tokens, newest first."""
+    return ApiToken.objects.filter(user=user)
+
+
+def topics() -> QuerySet[Topic]:
+    """The whole taxonomy, parents fetched along, in path order."""
+    return Topic.objects.select_related("parent").order_by("parent__name", "name")
+
+
+def languages() -> QuerySet[Language]:
+    """Every language a person may list."""
+    return Language.objects.all()
+
+
+def parse_price_filter(amount: str | None, currency: str | None) -> Money | None:
+    """Read a "max price" filter given in major units; blank means no filter."""
+    if amount in (None, ""):
+        return None
+    money = Money.from_major(amount, validate_currency(currency or "EUR"))
+    if money.minor < 0:
+        raise DomainError("invalid_price", "A price cannot be negative.", field="max_price")
+    return money
+
+
+def account_export(*, user: User) -> dict:
+    """Everything the platform holds about the person, as JSON-ready data."""
+    mentor = mentor_profile_for_owner(user=user)
+    mentee = getattr(user, "mentee_profile", None) if hasattr(user, "mentee_profile") else None
+    style = user.working_style if hasattr(user, "working_style") else None
+    return {
+        "account": {
+            "id": user.public_id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "time_zone": user.time_zone,
+            "languages": [language.code for language in user.languages.all()],
+            "has_photo": bool(user.photo),
+            "date_joined": user.date_joined.isoformat(),
+        },
+        "mentor_profile": None
+        if mentor is None
+        else {
+            "headline": mentor.headline,
+            "bio": mentor.bio,
+            "currency": mentor.currency,
+            "weekly_capacity": mentor.weekly_capacity,
+            "is_active": mentor.is_active,
+            "offers": [
+                {"minutes": offer.minutes, "price_minor": offer.price_minor}
+                for offer in mentor.offers.all()
+            ],
+            "expertise": [
+                {
+                    "topic": entry.topic.slug,
+                    "area": entry.area,
+                    "description": entry.description,
+                    "years": entry.years,
+                    "evidence": entry.evidence,
+                }
+                for entry in mentor.expertise.all()
+            ],
+        },
+        "mentee_profile": None
+        if mentee is None
+        else {
+            "interests": [topic.slug for topic in mentee.interests.all()],
+            "goals": mentee.goals,
+        },
+        "working_style": None
+        if style is None
+        else {
+            "communication": style.communication,
+            "directness": style.directness,
+            "pace": style.pace,
+            "values": style.values,
+        },
+        "api_tokens": [
+            {
+                "name": token.name,
+                "prefix": token.prefix,
+                "created_at": token.created_at.isoformat(),
+                "revoked": token.is_revoked,
+            }
+            for token in api_tokens_for_owner(user=user)
+        ],
+    }

@@ -1,0 +1,356 @@
+"""State-changing operations on people, profiles and API tokens; each runs in one transaction."""
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from headstrt.accounts.models import (
+    ApiToken,
+    Area,
+    Communication,
+    ExpertiseEntry,
+    Language,
+    MenteeProfile,
+    MentorProfile,
+    SessionLength,
+    SessionOffer,
+    Topic,
+    User,
+    Value,
+    WorkingStyle,
+)
+from headstrt.accounts.validation import clean_int, clean_text, clean_time_zone, reencode_photo
+from headstrt.core import clock
+from headstrt.core.errors import DomainError, NotFound
+from headstrt.core.ids import new_public_id
+from headstrt.core.money import Money, validate_currency, validate_session_price
+
+MAX_LANGUAGES = 10
+MAX_EXPERTISE_ENTRIES = 20
+MAX_INTERESTS = 20
+MAX_VALUES = 3
+API_TOKEN_PREFIX = "hst_"
+
+
+def _languages(codes: Iterable[str]) -> list[Language]:
+    wanted = {code.strip().lower() for code in codes if code and code.strip()}
+    if len(wanted) > MAX_LANGUAGES:
+        raise DomainError(
+            "too_many_languages", f"Choose at most {MAX_LANGUAGES} languages.", field="languages"
+        )
+    found = list(Language.objects.filter(code__in=wanted))
+    unknown = wanted - {language.code for language in found}
+    if unknown:
+        raise DomainError(
+            "unknown_language",
+            f"Unknown language code: {', '.join(sorted(unknown))}. Use ISO 639-1 codes "
+            "such as en, fr or hi.",
+            field="languages",
+        )
+    return found
+
+
+def _topic(slug: str) -> Topic:
+    try:
+        return Topic.objects.get(slug=(slug or "").strip())
+    except Topic.DoesNotExist:
+        raise DomainError(
+            "unknown_topic", f"“{slug}” is not a topic of the taxonomy.", field="topic"
+        ) from None
+
+
+def _area(value: str) -> str:
+    if value not in Area.values:
+        raise DomainError(
+            "unknown_area", "Area must be personal, social or professional.", field="area"
+        )
+    return value
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    time_zone: str | None = None,
+    languages: Iterable[str] | None = None,
+) -> User:
+    """Change a person's display name, time zone and spoken languages (``None`` keeps them)."""
+    fields = []
+    if display_name is not None:
+        user.display_name = clean_text(
+            display_name, field="display_name", label="Display name", max_length=80, required=True
+        )
+        fields.append("display_name")
+    if time_zone is not None:
+        user.time_zone = clean_time_zone(time_zone)
+        fields.append("time_zone")
+    spoken = _languages(languages) if languages is not None else None
+    if fields:
+        user.save(update_fields=fields)
+    if spoken is not None:
+        user.languages.set(spoken)
+    return user
+
+
+@transaction.atomic
+def user_set_photo(*, user: User, upload: UploadedFile) -> User:
+    """Validate, re-encode and store a person's photo, replacing any earlier one."""
+    encoded = reencode_photo(upload)
+    old = user.photo.name if user.photo else None
+    user.photo.save(f"{user.public_id}-{new_public_id()}.webp", ContentFile(encoded), save=False)
+    user.save(update_fields=["photo"])
+    if old:
+        storage = user.photo.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return user
+
+
+@transaction.atomic
+def user_remove_photo(*, user: User) -> User:
+    """Remove a person's photo."""
+    if user.photo:
+        old, storage = user.photo.name, user.photo.storage
+        user.photo = ""
+        user.save(update_fields=["photo"])
+        transaction.on_commit(lambda: storage.delete(old))
+    return user
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> None:
+    """Delete a person's account and everything that belongs only to them."""
+    photo = user.photo.name if user.photo else None
+    storage = user.photo.storage
+    user.delete()
+    if photo:
+        transaction.on_commit(lambda: storage.delete(photo))
+
+
+def _offers(offers: Mapping[int, int], currency: str) -> dict[int, int]:
+    if not offers:
+        raise DomainError(
+            "no_session_lengths", "Offer at least one session length.", field="offers"
+        )
+    cleaned = {}
+    for minutes, price_minor in offers.items():
+        if minutes not in SessionLength.values:
+            raise DomainError(
+                "invalid_session_length",
+                "Session lengths are 15, 30, 45 or 60 minutes.",
+                field="offers",
+            )
+        if isinstance(price_minor, bool) or not isinstance(price_minor, int):
+            raise DomainError("invalid_price", "Prices are whole minor units.", field="price")
+        cleaned[minutes] = validate_session_price(Money(price_minor, currency)).minor
+    return cleaned
+
+
+@transaction.atomic
+def mentor_profile_save(
+    *,
+    user: User,
+    headline: str,
+    bio: str,
+    currency: str,
+    offers: Mapping[int, int],
+    weekly_capacity: int,
+    is_active: bool = True,
+) -> MentorProfile:
+    """Open or update a person's mentor profile.
+
+    ``offers`` maps session length in minutes to price in minor units of ``currency``;
+    lengths left out are no longer offered.
+    """
+    headline = clean_text(
+        headline, field="headline", label="Headline", max_length=120, required=True
+    )
+    bio = clean_text(bio, field="bio", label="Bio", max_length=4000, required=True)
+    currency = validate_currency(currency)
+    prices = _offers(offers, currency)
+    capacity = clean_int(
+        weekly_capacity, field="weekly_capacity", label="Weekly capacity", minimum=1, maximum=40
+    )
+    profile, _ = MentorProfile.objects.select_for_update().update_or_create(
+        user=user,
+        defaults={
+            "headline": headline,
+            "bio": bio,
+            "currency": currency,
+            "weekly_capacity": capacity,
+            "is_active": bool(is_active),
+        },
+    )
+    profile.offers.exclude(minutes__in=prices).delete()
+    for minutes, price_minor in prices.items():
+        SessionOffer.objects.update_or_create(
+            mentor=profile, minutes=minutes, defaults={"price_minor": price_minor}
+        )
+    return profile
+
+
+def _own_mentor_profile(user: User) -> MentorProfile:
+    try:
+        return MentorProfile.objects.select_for_update().get(user=user)
+    except MentorProfile.DoesNotExist:
+        raise DomainError(
+            "no_mentor_profile", "Open your mentor profile first.", status=409
+        ) from None
+
+
+@transaction.atomic
+def mentor_profile_set_active(*, user: User, is_active: bool) -> MentorProfile:
+    """Switch a mentor profile between active (listed) and paused (hidden)."""
+    profile = _own_mentor_profile(user)
+    profile.is_active = bool(is_active)
+    profile.save(update_fields=["is_active", "updated_at"])
+    return profile
+
+
+@transaction.atomic
+def mentor_expertise_add(
+    *,
+    user: User,
+    topic: str,
+    years: int,
+    area: str | None = None,
+    description: str = "",
+    evidence: str = "",
+) -> ExpertiseEntry:
+    """Add one expertise entry (a taxonomy topic by slug) to the person's mentor profile."""
+    profile = _own_mentor_profile(user)
+    node = _topic(topic)
+    if profile.expertise.count() >= MAX_EXPERTISE_ENTRIES:
+        raise DomainError(
+            "too_many_expertise_entries",
+            f"A profile holds at most {MAX_EXPERTISE_ENTRIES} expertise entries.",
+        )
+    if profile.expertise.filter(topic=node).exists():
+        raise DomainError(
+            "duplicate_expertise", f"You already list {node.path}.", field="topic", status=409
+        )
+    return ExpertiseEntry.objects.create(
+        mentor=profile,
+        topic=node,
+        area=_area(area) if area else node.area,
+        description=clean_text(
+            description, field="description", label="Description", max_length=300
+        ),
+        years=clean_int(years, field="years", label="Years of experience", minimum=0, maximum=70),
+        evidence=clean_text(evidence, field="evidence", label="Evidence", max_length=300),
+    )
+
+
+@transaction.atomic
+def mentor_expertise_remove(*, user: User, entry_id: str) -> None:
+    """Remove one of the person's own expertise entries."""
+    deleted, _ = ExpertiseEntry.objects.filter(mentor__user=user, public_id=entry_id).delete()
+    if not deleted:
+        raise NotFound("No such expertise entry on your profile.")
+
+
+@transaction.atomic
+def mentee_profile_save(*, user: User, interests: Iterable[str], goals: str) -> MenteeProfile:
+    """Set a person's interests (topic slugs) and current goals."""
+    slugs = {slug.strip() for slug in interests if slug and slug.strip()}
+    if len(slugs) > MAX_INTERESTS:
+        raise DomainError(
+            "too_many_interests", f"Choose at most {MAX_INTERESTS} interests.", field="interests"
+        )
+    topics = list(Topic.objects.filter(slug__in=slugs))
+    unknown = slugs - {topic.slug for topic in topics}
+    if unknown:
+        raise DomainError(
+            "unknown_topic",
+            f"Unknown topic: {', '.join(sorted(unknown))}.",
+            field="interests",
+        )
+    goals = clean_text(goals, field="goals", label="Goals", max_length=2000)
+    profile, _ = MenteeProfile.objects.update_or_create(user=user, defaults={"goals": goals})
+    profile.interests.set(topics)
+    return profile
+
+
+@transaction.atomic
+def working_style_save(
+    *, user: User, communication: str, directness: int, pace: int, values: Iterable[str]
+) -> WorkingStyle:
+    """Record a person's working-style answers, used later for fit matching."""
+    if communication not in Communication.values:
+        raise DomainError(
+            "invalid_choice",
+            f"Communication must be one of: {', '.join(Communication.values)}.",
+            field="communication",
+        )
+    chosen = list(dict.fromkeys(values))
+    if any(value not in Value.values for value in chosen):
+        raise DomainError(
+            "invalid_choice", f"Values must be among: {', '.join(Value.values)}.", field="values"
+        )
+    if len(chosen) > MAX_VALUES:
+        raise DomainError("too_many_values", f"Pick at most {MAX_VALUES} values.", field="values")
+    style, _ = WorkingStyle.objects.update_or_create(
+        user=user,
+        defaults={
+            "communication": communication,
+            "directness": clean_int(
+                directness, field="directness", label="Directness", minimum=1, maximum=5
+            ),
+            "pace": clean_int(pace, field="pace", label="Pace", minimum=1, maximum=5),
+            "values": chosen,
+        },
+    )
+    return style
+
+
+def _hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token. The raw key is returned once and never stored."""
+    name = clean_text(name, field="name", label="Token name", max_length=80, required=True)
+    if user.api_tokens.filter(revoked_at__isnull=True).count() >= 20:
+        raise DomainError(
+            "too_many_tokens", "You have 20 active tokens; revoke one first.", status=409
+        )
+    raw_key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=raw_key[:10], key_hash=_hash_key(raw_key)
+    )
+    return token, raw_key
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: str) -> ApiToken:
+    """Revoke one of the person's own tokens (idempotent)."""
+    token = ApiToken.objects.select_for_update().filter(user=user, public_id=token_id).first()
+    if token is None:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(*, raw_key: str) -> User | None:
+    """The active user a raw token belongs to, or ``None``; records when it was last used."""
+    if not raw_key or not raw_key.startswith(API_TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_key(raw_key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = clock.now()
+    # Write at most once a minute per token, so busy clients do not turn reads into writes.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

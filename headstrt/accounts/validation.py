@@ -1,0 +1,91 @@
+"""Boundary checks for people's input: text lengths, time zones, languages and photos."""
+
+import io
+import zoneinfo
+from functools import cache
+
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from headstrt.core.errors import DomainError
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+PHOTO_SIDE = 512
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+def clean_text(
+    value: str | None, *, field: str, label: str, max_length: int, required: bool = False
+) -> str:
+    """Strip ``value`` and enforce its length; markup is kept as text and escaped on output."""
+    text = (value or "").strip()
+    if required and not text:
+        raise DomainError("required", f"{label} is required.", field=field)
+    if len(text) > max_length:
+        raise DomainError(
+            "too_long",
+            f"{label} is too long: {len(text)} characters, at most {max_length}.",
+            field=field,
+        )
+    return text
+
+
+def clean_int(value: int, *, field: str, label: str, minimum: int, maximum: int) -> int:
+    """Check that ``value`` is an integer within ``[minimum, maximum]``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DomainError("invalid_number", f"{label} must be a whole number.", field=field)
+    if not minimum <= value <= maximum:
+        raise DomainError(
+            "out_of_range", f"{label} must be between {minimum} and {maximum}.", field=field
+        )
+    return value
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def clean_time_zone(name: str) -> str:
+    """Return ``name`` if it is an IANA time zone, else raise ``DomainError``."""
+    name = (name or "").strip()
+    if name not in _time_zones():
+        raise DomainError(
+            "unknown_time_zone",
+            f"“{name}” is not a time zone we know. Use an IANA name such as Europe/Paris.",
+            field="time_zone",
+        )
+    return name
+
+
+def reencode_photo(upload: UploadedFile) -> bytes:
+    """Validate an uploaded photo and re-encode it as a square WebP without metadata."""
+    if upload.size > MAX_PHOTO_BYTES:
+        raise DomainError(
+            "photo_too_large",
+            f"The photo is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_PHOTO_BYTES // 1024 // 1024} MB.",
+            field="photo",
+        )
+    not_an_image = DomainError(
+        "invalid_photo", "That file is not a JPEG, PNG, WebP or GIF image.", field="photo"
+    )
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in PHOTO_FORMATS:
+                raise not_an_image
+            if probe.width * probe.height > MAX_PHOTO_PIXELS:
+                raise DomainError(
+                    "photo_too_large", "The photo has too many pixels.", field="photo"
+                )
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            square = ImageOps.fit(image, (PHOTO_SIDE, PHOTO_SIDE), Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise not_an_image from None
+    out = io.BytesIO()
+    square.save(out, format="WEBP", quality=85)
+    return out.getvalue()

@@ -1,0 +1,46 @@
+"""Fixtures shared by every test: fast argon2, a real SMTP server on loopback, API clients."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.smtp import SmtpServer
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _email_through_loopback_smtp(settings, smtp_server):
+    """Every test sends email through a real SMTP server on 127.0.0.1."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = smtp_server.host
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    smtp_server.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and cached values never leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """The loopback SMTP server's received messages."""
+    return smtp_server

@@ -1,0 +1,90 @@
+"""factory_boy factories for the domain models."""
+
+import factory
+from django.contrib.auth.hashers import make_password
+
+from headstrt.accounts.models import (
+    Area,
+    ExpertiseEntry,
+    Language,
+    MenteeProfile,
+    MentorProfile,
+    SessionOffer,
+    Topic,
+    User,
+)
+
+PASSWORD = "correct horse battery staple 42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    display_name = factory.Faker("name")
+    time_zone = "Europe/Paris"
+    password = factory.LazyFunction(lambda: make_password(PASSWORD))
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """Users are verified unless ``verified=False``: allauth requires it to log in."""
+        if create and extracted is not False:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def languages(self, create, extracted, **kwargs):
+        if create:
+            self.languages.set(Language.objects.filter(code__in=extracted or ["en"]))
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    area = Area.PROFESSIONAL
+
+
+class MentorProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MentorProfile
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    headline = factory.Faker("sentence", nb_words=6)
+    bio = factory.Faker("paragraph", nb_sentences=4)
+    currency = "EUR"
+    weekly_capacity = 5
+    is_active = True
+
+    @factory.post_generation
+    def offers(self, create, extracted, **kwargs):
+        """``offers={30: 4000}`` maps minutes to minor units; default one 30-minute offer."""
+        if create:
+            for minutes, price in (extracted or {30: 4000}).items():
+                SessionOffer.objects.create(mentor=self, minutes=minutes, price_minor=price)
+
+
+class ExpertiseEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExpertiseEntry
+
+    mentor = factory.SubFactory(MentorProfileFactory)
+    topic = factory.SubFactory(TopicFactory)
+    area = factory.SelfAttribute("topic.area")
+    description = factory.Faker("sentence")
+    years = 5
+
+
+class MenteeProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MenteeProfile
+
+    user = factory.SubFactory(UserFactory)
+    goals = factory.Faker("sentence")
