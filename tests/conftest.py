@@ -44,3 +44,16 @@ def _fresh_cache():
 def mailbox(smtp_server):
     """The loopback SMTP server's received messages."""
     return smtp_server
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly when the browser tests could not run."""
+    from tests.browser.chromium import CHROMIUM, chromium_available
+
+    if not chromium_available():
+        terminalreporter.write_line(
+            f"NOTE: browser tests were SKIPPED: no Chromium at {CHROMIUM}. "
+            "Install Debian's 'chromium' package to run them.",
+            yellow=True,
+            bold=True,
+        )
