@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "headstrt.accounts",
     "headstrt.web",
     "headstrt.api",
+    "headstrt.demo",
 ]
 
 MIDDLEWARE = [
@@ -87,7 +88,8 @@ WSGI_APPLICATION = "headstrt.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The web app's templates come first so they can restyle third-party pages (allauth).
+        "DIRS": [BASE_DIR / "headstrt" / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -174,6 +176,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it, even before collectstatic
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

@@ -1,15 +1,413 @@
 """Forms of the web app; they validate shape and hand the rest to services."""
 
+import zoneinfo
+from collections.abc import Callable, Iterable
+from functools import cache
+
 from django import forms
+
+from headstrt.accounts import services, validation
+from headstrt.accounts.models import (
+    Area,
+    Communication,
+    Language,
+    MentorProfile,
+    SessionLength,
+    Topic,
+    User,
+    Value,
+)
+from headstrt.core.errors import DomainError
+from headstrt.core.money import (
+    Money,
+    currencies,
+    validate_currency,
+    validate_session_price,
+)
+
+
+@cache
+def time_zone_names() -> list[str]:
+    """Every IANA time zone name, sorted, for the time-zone suggestions."""
+    return sorted(zoneinfo.available_timezones())
+
+
+def currency_codes() -> list[str]:
+    """Every currency code a price may use, sorted, for the currency suggestions."""
+    return sorted(currencies())
+
+
+def topic_choices(topics: Iterable[Topic], *, whole_categories: bool) -> list:
+    """Topics grouped by their category, for a ``<select>`` with ``<optgroup>``s.
+
+    With ``whole_categories`` a category is also offered as a choice ("All of Career").
+    """
+    topics = list(topics)
+    children: dict[int, list[Topic]] = {}
+    for topic in topics:
+        if topic.parent_id:
+            children.setdefault(topic.parent_id, []).append(topic)
+    choices: list = []
+    for root in (topic for topic in topics if not topic.parent_id):
+        group = children.get(root.pk, [])
+        if not group:
+            choices.append((root.slug, root.name))
+            continue
+        options = [(root.slug, f"All of {root.name}")] if whole_categories else []
+        options += [(topic.slug, topic.name) for topic in group]
+        choices.append((root.name, options))
+    return choices
+
+
+def language_choices(languages: Iterable[Language]) -> list[tuple[str, str]]:
+    """Languages as ``(code, name)`` choices."""
+    return [(language.code, language.name) for language in languages]
+
+
+class DomainForm(forms.Form):
+    """A form that shows a service's ``DomainError`` next to the field it names."""
+
+    field_aliases: dict[str, str] = {}
+    # Label optional fields "(optional)"; off where every field is optional by nature.
+    optional_marks = True
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """Attach ``error`` to its field when the form has it, else to the whole form."""
+        field = self.field_aliases.get(error.field or "", error.field)
+        self.add_error(field if field in self.fields else None, error.message)
+
+
+class DatalistInput(forms.TextInput):
+    """A text input with suggestions from a ``<datalist>``; any text may still be typed."""
+
+    template_name = "web/widgets/datalist.html"
+
+    def __init__(self, options: Callable[[], list[str]], attrs: dict | None = None):
+        super().__init__(attrs={"autocomplete": "off", **(attrs or {})})
+        self.options = options
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["datalist_id"] = f"{widget['attrs'].get('id', name)}_options"
+        widget["attrs"]["list"] = widget["datalist_id"]
+        widget["options"] = self.options()
+        return context
 
 
 class SignupDetailsForm(forms.Form):
     """Extra sign-up fields: the name others see and the person's time zone."""
 
-    display_name = forms.CharField(max_length=80, label="Display name")
-    time_zone = forms.CharField(max_length=64, label="Time zone", initial="UTC")
+    field_order = ["display_name", "email", "password1", "time_zone"]
+
+    display_name = forms.CharField(
+        max_length=80,
+        label="Display name",
+        help_text="The name mentors and mentees see.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    time_zone = forms.CharField(
+        max_length=64,
+        label="Time zone",
+        initial="UTC",
+        help_text="An IANA name such as Europe/Paris or America/New_York.",
+        widget=DatalistInput(time_zone_names, attrs={"data-detect-time-zone": ""}),
+    )
+
+    def clean_time_zone(self) -> str:
+        try:
+            return validation.clean_time_zone(self.cleaned_data["time_zone"])
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
 
     def signup(self, request, user) -> None:
-        user.display_name = self.cleaned_data["display_name"]
-        user.time_zone = self.cleaned_data["time_zone"]
-        user.save(update_fields=["display_name", "time_zone"])
+        """Called by allauth once the account exists: record the extra details."""
+        services.user_update(
+            user=user,
+            display_name=self.cleaned_data["display_name"],
+            time_zone=self.cleaned_data["time_zone"],
+        )
+
+
+class AccountForm(DomainForm):
+    """Display name, time zone and spoken languages."""
+
+    display_name = forms.CharField(
+        label="Display name", widget=forms.TextInput(attrs={"maxlength": 80})
+    )
+    time_zone = forms.CharField(
+        label="Time zone",
+        help_text="An IANA name such as Europe/Paris or America/New_York.",
+        widget=DatalistInput(time_zone_names),
+    )
+    languages = forms.MultipleChoiceField(
+        label="Languages you speak",
+        required=False,
+        help_text="Hold Ctrl (or Cmd on a Mac) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args, languages: Iterable[Language], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["languages"].choices = language_choices(languages)
+
+    @classmethod
+    def initial_for(cls, user: User) -> dict:
+        """The form's starting values for ``user``."""
+        return {
+            "display_name": user.display_name,
+            "time_zone": user.time_zone,
+            "languages": [language.code for language in user.languages.all()],
+        }
+
+
+class PhotoForm(DomainForm):
+    """A new profile photo; the service checks that it really is an image."""
+
+    photo = forms.FileField(
+        label="New photo",
+        help_text="JPEG, PNG, WebP or GIF, up to 5 MB. It is cropped to a square.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
+        ),
+    )
+
+
+class MentorProfileForm(DomainForm):
+    """The mentor profile: who you are, what you offer and at what price."""
+
+    field_aliases = {"offers": "price_15", "price": "price_15"}
+    optional_marks = False
+
+    headline = forms.CharField(
+        label="Headline",
+        help_text="One line about what you help with, up to 120 characters.",
+        widget=forms.TextInput(attrs={"maxlength": 120}),
+    )
+    bio = forms.CharField(
+        label="Bio",
+        help_text="Your experience and how you like to help, up to 4,000 characters.",
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 4000}),
+    )
+    currency = forms.CharField(
+        label="Currency",
+        initial="EUR",
+        help_text="An ISO 4217 code such as EUR, USD or INR.",
+        widget=DatalistInput(currency_codes, attrs={"class": "input--short"}),
+    )
+    price_15 = forms.CharField(label="15 minutes", required=False)
+    price_30 = forms.CharField(label="30 minutes", required=False)
+    price_45 = forms.CharField(label="45 minutes", required=False)
+    price_60 = forms.CharField(label="60 minutes", required=False)
+    weekly_capacity = forms.IntegerField(
+        label="Sessions a week",
+        initial=5,
+        help_text="At most how many sessions you take in a week (1 to 40).",
+        widget=forms.NumberInput(attrs={"min": 1, "max": 40, "class": "input--short"}),
+    )
+
+    price_fields = [f"price_{minutes}" for minutes in SessionLength.values]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.price_fields:
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "class": "input--short"})
+
+    def clean(self):
+        data = super().clean()
+        if "currency" not in data:
+            return data
+        try:
+            currency = validate_currency(data["currency"])
+        except DomainError as error:
+            self.add_error("currency", error.message)
+            return data
+        offers = {}
+        for minutes in SessionLength.values:
+            raw = (data.get(f"price_{minutes}") or "").strip()
+            if not raw:
+                continue
+            try:
+                offers[minutes] = validate_session_price(Money.from_major(raw, currency)).minor
+            except DomainError as error:
+                self.add_error(f"price_{minutes}", error.message)
+        data["currency"] = currency
+        data["offers"] = offers
+        return data
+
+    def service_arguments(self) -> dict:
+        """Keyword arguments for ``services.mentor_profile_save``."""
+        data = self.cleaned_data
+        return {
+            "headline": data["headline"],
+            "bio": data["bio"],
+            "currency": data["currency"],
+            "offers": data["offers"],
+            "weekly_capacity": data["weekly_capacity"],
+        }
+
+    @classmethod
+    def initial_for(cls, profile: MentorProfile) -> dict:
+        """The form's starting values for an existing profile."""
+        initial = {
+            "headline": profile.headline,
+            "bio": profile.bio,
+            "currency": profile.currency,
+            "weekly_capacity": profile.weekly_capacity,
+        }
+        for offer in profile.offers.all():
+            price = Money(offer.price_minor, profile.currency)
+            initial[f"price_{offer.minutes}"] = price.major if price.minor else 0
+        return initial
+
+
+class ExpertiseForm(DomainForm):
+    """One expertise entry to add to the mentor profile."""
+
+    topic = forms.ChoiceField(label="Topic")
+    area = forms.ChoiceField(
+        label="Area of life",
+        required=False,
+        choices=[("", "Same as the topic")] + list(Area.choices),
+    )
+    years = forms.IntegerField(
+        label="Years of experience",
+        widget=forms.NumberInput(attrs={"min": 0, "max": 70, "class": "input--short"}),
+    )
+    description = forms.CharField(
+        label="What you can help with",
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": 300}),
+    )
+    evidence = forms.CharField(
+        label="Evidence",
+        required=False,
+        help_text="For example: “Negotiated 40+ offers as a recruiter”.",
+        widget=forms.TextInput(attrs={"maxlength": 300}),
+    )
+
+    def __init__(self, *args, topics: Iterable[Topic], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = [("", "Choose a topic")] + topic_choices(
+            topics, whole_categories=False
+        )
+
+
+class MenteeProfileForm(DomainForm):
+    """What a person wants to grow in."""
+
+    interests = forms.MultipleChoiceField(
+        label="Interests",
+        required=False,
+        help_text="Hold Ctrl (or Cmd on a Mac) to choose several, up to 20.",
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+    goals = forms.CharField(
+        label="Goals",
+        required=False,
+        help_text="What you are working towards right now, up to 2,000 characters.",
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+    )
+
+    def __init__(self, *args, topics: Iterable[Topic], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["interests"].choices = topic_choices(topics, whole_categories=False)
+
+
+def _scale(low: str, high: str) -> list[tuple[int, str]]:
+    return [(1, f"1 — {low}"), (2, "2"), (3, "3"), (4, "4"), (5, f"5 — {high}")]
+
+
+class WorkingStyleForm(DomainForm):
+    """The short working-style questionnaire."""
+
+    communication = forms.ChoiceField(
+        label="How do you prefer to talk things through?",
+        choices=Communication.choices,
+        widget=forms.RadioSelect,
+    )
+    directness = forms.TypedChoiceField(
+        label="How direct do you like feedback to be?",
+        choices=_scale("gentle and indirect", "blunt and direct"),
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    pace = forms.TypedChoiceField(
+        label="What pace suits you?",
+        choices=_scale("reflective and slow", "fast and action-oriented"),
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    values = forms.MultipleChoiceField(
+        label="Which values matter most to you?",
+        required=False,
+        help_text="Pick up to three.",
+        choices=Value.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ApiTokenForm(DomainForm):
+    """A name for a new API token."""
+
+    name = forms.CharField(
+        label="Token name",
+        help_text="Something to recognise it by, such as “Phone”.",
+        widget=forms.TextInput(attrs={"maxlength": 80}),
+    )
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting an account needs the current password."""
+
+    password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your current password.", code="incorrect")
+        return password
+
+
+class DirectoryFilterForm(DomainForm):
+    """The mentor directory's filters, read from the query string."""
+
+    field_aliases = {"price": "max_price"}
+    optional_marks = False
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "maxlength": 200}),
+    )
+    area = forms.ChoiceField(
+        label="Area of life", required=False, choices=[("", "Any area")] + list(Area.choices)
+    )
+    topic = forms.ChoiceField(label="Topic", required=False)
+    language = forms.ChoiceField(label="Language", required=False)
+    max_price = forms.CharField(
+        label="Max price",
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    currency = forms.ChoiceField(label="Currency", required=False)
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, data, *, topics: Iterable[Topic], languages: Iterable[Language]):
+        if not data.get("currency"):
+            data = data.copy()
+            data["currency"] = "EUR"
+        super().__init__(data)
+        self.fields["topic"].choices = [("", "Any topic")] + topic_choices(
+            topics, whole_categories=True
+        )
+        self.fields["language"].choices = [("", "Any language")] + language_choices(languages)
+        self.fields["currency"].choices = [(code, code) for code in currency_codes()]

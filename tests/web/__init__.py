@@ -1,0 +1,1 @@
+"""Tests of the web app: pages, forms, htmx fragments and access rules."""

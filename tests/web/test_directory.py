@@ -1,0 +1,124 @@
+"""The mentor directory: filters, pagination, the htmx results fragment and its SQL budget."""
+
+import pytest
+from django.urls import reverse
+
+from headstrt.accounts.models import Area
+from tests.factories import ExpertiseEntryFactory, MentorProfileFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/mentors/"
+
+
+def names(response) -> list[str]:
+    return [mentor.user.display_name for mentor in response.context["page"].items]
+
+
+def test_directory_lists_active_mentors_for_anyone(client):
+    MentorProfileFactory(user__display_name="Listed One")
+    MentorProfileFactory(user__display_name="Paused One", is_active=False)
+
+    response = client.get(reverse("web:mentor_directory"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Listed One" in html and "Paused One" not in html
+    assert 'role="search"' in html and ">Search</button>" in html
+    assert "<h1" in html and "1 mentor</h2>" in html
+
+
+def test_filters_narrow_the_results(client):
+    career = TopicFactory(name="Career", area=Area.PROFESSIONAL)
+    salary = TopicFactory(name="Salary", parent=career, area=Area.PROFESSIONAL)
+    family = TopicFactory(name="Family", area=Area.PERSONAL)
+    ExpertiseEntryFactory(
+        mentor=MentorProfileFactory(
+            user__display_name="Pay Expert", offers={30: 3000}, user__languages=["fr"]
+        ),
+        topic=salary,
+    )
+    ExpertiseEntryFactory(
+        mentor=MentorProfileFactory(user__display_name="Home Expert", offers={30: 9000}),
+        topic=family,
+        description="Parenting teenagers",
+    )
+
+    assert names(client.get(URL, {"q": "teenagers"})) == ["Home Expert"]
+    assert names(client.get(URL, {"area": "professional"})) == ["Pay Expert"]
+    assert names(client.get(URL, {"topic": career.slug})) == ["Pay Expert"]
+    assert names(client.get(URL, {"language": "fr"})) == ["Pay Expert"]
+    assert names(client.get(URL, {"max_price": "50", "currency": "EUR"})) == ["Pay Expert"]
+    assert names(client.get(URL, {"max_price": "50", "currency": "USD"})) == []
+
+
+def test_a_bad_filter_is_explained(client):
+    response = client.get(URL, {"max_price": "-3", "currency": "EUR"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["page"] is None
+    assert "A price cannot be negative." in html and 'id="id_max_price_error"' in html
+
+
+def test_pagination_links_keep_the_filters(client):
+    for index in range(23):
+        MentorProfileFactory(user__display_name=f"Mentor {index:02}", headline="Coach")
+
+    first = client.get(URL, {"q": "Coach"})
+    second = client.get(URL, {"q": "Coach", "page": "2"})
+
+    assert len(first.context["page"].items) == 20
+    assert len(second.context["page"].items) == 3
+    html, html_2 = first.content.decode(), second.content.decode()
+    assert 'href="?q=Coach&amp;page=2" aria-label="Page 2"' in html and "Page 1 of 2" in html
+    assert 'href="?q=Coach&amp;page=2" aria-current="page" aria-label="Page 2"' in html_2
+    assert ">Next</a>" in html and ">Previous</a>" in html_2
+
+
+def test_htmx_request_gets_only_the_results_fragment(client):
+    MentorProfileFactory(user__display_name="Fragment Person")
+
+    response = client.get(URL, {"q": "Fragment"}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="results"')
+    assert "<html" not in html and "<form" not in html
+    assert "Fragment Person" in html
+    assert 'id="results-status" hx-swap-oob="innerHTML"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_the_full_page_carries_the_htmx_wiring(client):
+    html = client.get(URL).content.decode()
+
+    assert 'hx-get="/mentors/"' in html and 'hx-target="#results"' in html
+    assert 'hx-push-url="true"' in html
+    assert "django_htmx/htmx-2.min.js" in html
+    assert '"includeIndicatorStyles": false' in html
+    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+
+
+def test_history_restore_gets_the_whole_page(client):
+    response = client.get(URL, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+
+    assert "<html" in response.content.decode()
+
+
+@pytest.mark.parametrize("mentors", [1, 20])
+def test_directory_page_queries_do_not_grow_with_mentors(
+    client, django_assert_num_queries, mentors
+):
+    topic = TopicFactory()
+    for _ in range(mentors):
+        mentor = MentorProfileFactory(offers={30: 4000, 60: 7000})
+        ExpertiseEntryFactory(mentor=mentor, topic=topic)
+        ExpertiseEntryFactory(mentor=mentor)
+
+    # topics + languages for the filter choices, count, page, then offers, languages and
+    # expertise (with topic paths) prefetched for the whole page
+    with django_assert_num_queries(7):
+        response = client.get(URL)
+
+    assert len(response.context["page"].items) == mentors
