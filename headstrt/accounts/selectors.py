@@ -3,15 +3,18 @@
 from dataclasses import dataclass
 
 from django.db.models import Min, Prefetch, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 
 from headstrt.accounts.models import (
     ApiToken,
     Area,
     ExpertiseEntry,
     Language,
+    MenteeProfile,
     MentorProfile,
     Topic,
     User,
+    WorkingStyle,
 )
 from headstrt.core.errors import DomainError, NotFound
 from headstrt.core.money import Money, validate_currency
@@ -98,6 +101,33 @@ def mentor_get_public(*, public_id: str, viewer: User | None) -> MentorProfile:
 def mentor_profile_for_owner(*, user: User) -> MentorProfile | None:
     """The person's own mentor profile, active or paused, or ``None``."""
     return mentors_with_details().filter(user=user).first()
+
+
+def mentee_profile_for_owner(*, user: User) -> MenteeProfile | None:
+    """The person's own mentee profile with its interests, or ``None``."""
+    interests = Prefetch("interests", queryset=Topic.objects.select_related("parent"))
+    return MenteeProfile.objects.prefetch_related(interests).filter(user=user).first()
+
+
+def working_style_for_owner(*, user: User) -> WorkingStyle | None:
+    """The person's own working-style answers, or ``None``."""
+    return WorkingStyle.objects.filter(user=user).first()
+
+
+def photo_for_viewer(*, public_id: str, viewer: User | None) -> FieldFile:
+    """A person's photo: the owner always sees it, others only while they are a listed mentor."""
+    person = (
+        User.objects.select_related("mentor_profile")
+        .filter(public_id=public_id, is_active=True)
+        .first()
+    )
+    if person is None or not person.photo:
+        raise NotFound("No such photo.")
+    is_owner = viewer is not None and viewer.is_authenticated and viewer.pk == person.pk
+    profile = getattr(person, "mentor_profile", None)
+    if not is_owner and not (profile is not None and profile.is_active):
+        raise NotFound("No such photo.")
+    return person.photo
 
 
 def api_tokens_for_owner(*, user: User) -> QuerySet[ApiToken]:

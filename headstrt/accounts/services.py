@@ -4,6 +4,8 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 
+from allauth.account.utils import has_verified_email
+from django.contrib.auth import authenticate
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -80,18 +82,20 @@ def user_update(
     languages: Iterable[str] | None = None,
 ) -> User:
     """Change a person's display name, time zone and spoken languages (``None`` keeps them)."""
-    fields = []
+    # Check every input before touching ``user``: a refused update leaves the caller's
+    # object (often ``request.user``, shown on the re-rendered page) as it was.
+    changes = {}
     if display_name is not None:
-        user.display_name = clean_text(
+        changes["display_name"] = clean_text(
             display_name, field="display_name", label="Display name", max_length=80, required=True
         )
-        fields.append("display_name")
     if time_zone is not None:
-        user.time_zone = clean_time_zone(time_zone)
-        fields.append("time_zone")
+        changes["time_zone"] = clean_time_zone(time_zone)
     spoken = _languages(languages) if languages is not None else None
-    if fields:
-        user.save(update_fields=fields)
+    if changes:
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.save(update_fields=list(changes))
     if spoken is not None:
         user.languages.set(spoken)
     return user
@@ -324,6 +328,25 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
         user=user, name=name, prefix=raw_key[:10], key_hash=_hash_key(raw_key)
     )
     return token, raw_key
+
+
+@transaction.atomic
+def api_token_create_with_password(*, email: str, password: str, name: str) -> tuple[ApiToken, str]:
+    """Create a token for the person these credentials belong to, once their email is verified.
+
+    Wrong credentials get one message whatever was wrong, so it does not reveal who has an
+    account.
+    """
+    user = authenticate(None, email=(email or "").strip().lower(), password=password)
+    if user is None:
+        raise DomainError("invalid_credentials", "Wrong email or password.", status=401)
+    if not has_verified_email(user, user.email):
+        raise DomainError(
+            "email_unverified",
+            "Verify your email address first: follow the link in the email we sent you.",
+            status=403,
+        )
+    return api_token_create(user=user, name=name)
 
 
 @transaction.atomic

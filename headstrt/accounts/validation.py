@@ -71,20 +71,25 @@ def reencode_photo(upload: UploadedFile) -> bytes:
     not_an_image = DomainError(
         "invalid_photo", "That file is not a JPEG, PNG, WebP or GIF image.", field="photo"
     )
+    too_many_pixels = DomainError(
+        "photo_too_large", "The photo has too many pixels.", field="photo"
+    )
     data = upload.read()
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in PHOTO_FORMATS:
                 raise not_an_image
             if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                raise DomainError(
-                    "photo_too_large", "The photo has too many pixels.", field="photo"
-                )
+                raise too_many_pixels
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image = ImageOps.exif_transpose(image).convert("RGB")
             square = ImageOps.fit(image, (PHOTO_SIDE, PHOTO_SIDE), Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow refuses (or, where warnings are errors, warns about) huge headers before
+        # our own pixel check runs; they are too large, not "not an image".
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError):
         raise not_an_image from None
     out = io.BytesIO()
     square.save(out, format="WEBP", quality=85)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, Inexact, InvalidOperation
 from functools import cache
 
 from babel import Locale
@@ -13,6 +13,10 @@ from headstrt.core.errors import DomainError
 # The most a single micro-session may cost, in major units of any currency; above this a
 # price is a typo rather than a business decision.
 MAX_SESSION_PRICE_MAJOR = 10_000
+# Any parsed amount stays below this, so its minor units fit a 64-bit integer column (even
+# with 3 decimals) and can always be formatted.
+MAX_AMOUNT_MAJOR = 10**15
+_EXACT = Context(prec=40, traps=[Inexact])
 
 
 @cache
@@ -61,8 +65,15 @@ class Money:
             ) from None
         if not value.is_finite():
             raise DomainError("invalid_amount", "The amount must be a number.", field="price")
-        scaled = value.scaleb(minor_exponent(currency))
-        if scaled != scaled.to_integral_value():
+        if abs(value) >= MAX_AMOUNT_MAJOR:
+            raise DomainError("invalid_amount", "That amount is too large.", field="price")
+        try:
+            # Exact or refused: the default context would round a long amount such as
+            # "1.0000000000000000000000000001" into whole cents and accept it.
+            scaled = value.scaleb(minor_exponent(currency), context=_EXACT)
+        except Inexact:
+            scaled = None
+        if scaled is None or scaled != scaled.to_integral_value():
             raise DomainError(
                 "invalid_amount",
                 f"{currency} amounts have at most {minor_exponent(currency)} decimal places.",

@@ -43,4 +43,6 @@ def paginate(queryset: QuerySet, *, page: int = 1, size: int = 20) -> Page:
         raise DomainError("invalid_page", "Page numbers start at 1.", field="page")
     total = queryset.count()
     start = (page - 1) * size
-    return Page(items=list(queryset[start : start + size]), number=page, size=size, total=total)
+    # Past the end there is nothing to fetch, and a huge offset would overflow the database.
+    items = list(queryset[start : start + size]) if start < total else []
+    return Page(items=items, number=page, size=size, total=total)

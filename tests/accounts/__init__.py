@@ -1,0 +1,1 @@
+"""Tests of accounts: sign-up, login, passwords, profiles and API tokens."""
