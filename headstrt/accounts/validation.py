@@ -20,6 +20,8 @@ def clean_text(
 ) -> str:
     """Strip ``value`` and enforce its length; markup is kept as text and escaped on output."""
     text = (value or "").strip()
+    if "\x00" in text:
+        raise DomainError("invalid_text", f"{label} contains a NUL character.", field=field)
     if required and not text:
         raise DomainError("required", f"{label} is required.", field=field)
     if len(text) > max_length:

@@ -1,5 +1,51 @@
 """The NinjaAPI instance: versioned routes under /api/v1/, docs at /api/docs."""
 
-from ninja import NinjaAPI
+from django.urls import re_path
+from ninja import NinjaAPI, Swagger
 
-api = NinjaAPI(title="Headstrt API", version="1", docs_url="/docs", urls_namespace="api")
+from headstrt.api import me, mentors, taxonomy, tokens
+from headstrt.api.auth import signed_in
+from headstrt.api.errors import answer_in_json, install_error_handlers, unknown_address
+
+DESCRIPTION = """
+The API of Headstrt for mobile and scripted clients.
+
+**Authentication.** Get a personal API token from `POST /api/v1/auth/token` (or the web app's
+*API tokens* page) and send it as `Authorization: Bearer hst_…`. The browser session works
+too; it needs the `X-CSRFToken` header on requests that change something.
+
+**Errors** always answer a 4xx status with `{"code": "...", "message": "..."}`: `code` is
+stable for programs, `message` is for people. Invalid input answers 422 with the code
+`invalid` and an `errors` list naming each field.
+
+**Money** is `{"minor": 4000, "currency": "EUR", "display": "€40.00"}`: an integer number of
+minor units, never a float.
+"""
+
+
+class HeadstrtApi(NinjaAPI):
+    """A NinjaAPI whose every answer under /api/, even for unknown addresses, is JSON."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            pattern.callback = answer_in_json(pattern.callback)
+        patterns.append(re_path(r"", unknown_address))
+        return patterns, app_name, namespace
+
+
+api = HeadstrtApi(
+    title="Headstrt API",
+    version="1",
+    description=DESCRIPTION,
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_url="/docs",
+    urls_namespace="api",
+    auth=signed_in,
+)
+install_error_handlers(api)
+api.add_router("v1/", tokens.router)
+api.add_router("v1/me", me.router)
+api.add_router("v1/mentors", mentors.router)
+api.add_router("v1/", taxonomy.router)

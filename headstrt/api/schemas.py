@@ -1,0 +1,280 @@
+"""Request and response shapes of the API; public ids stand in for database ids."""
+
+import hashlib
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Field, Schema
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
+
+from headstrt.accounts.models import MentorProfile, User
+from headstrt.core.money import Money
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+class Text(Schema):
+    """Base of request data: NUL characters are refused, as Django's forms do.
+
+    PostgreSQL cannot store or even compare text holding them.
+    """
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul_characters(cls, value):
+        if _has_nul(value):
+            raise PydanticCustomError("nul_character", "Text may not contain NUL characters")
+        return value
+
+
+class Input(Text):
+    """Base of request bodies: an unknown field is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _photo_url(user: User, request: HttpRequest, route: str, *args) -> str | None:
+    if not user.photo:
+        return None
+    # The query changes with every new photo, so clients may cache the old one safely.
+    version = hashlib.sha256(user.photo.name.encode()).hexdigest()[:10]
+    return request.build_absolute_uri(f"{reverse(route, args=args)}?v={version}")
+
+
+def public_photo_url(user: User, request: HttpRequest) -> str | None:
+    """Where anyone fetches a listed mentor's photo, or ``None`` without one."""
+    return _photo_url(user, request, "web:photo", user.public_id)
+
+
+def own_photo_url(user: User, request: HttpRequest) -> str | None:
+    """Where the person fetches their own photo with their credentials, or ``None``."""
+    return _photo_url(user, request, "api:my_photo")
+
+
+class MoneyOut(Schema):
+    minor: int
+    currency: str
+    display: str
+
+    @classmethod
+    def of(cls, money: Money) -> "MoneyOut":
+        """The response form of ``money``, with its human display."""
+        return cls(minor=money.minor, currency=money.currency, display=money.format())
+
+
+# Tokens
+
+
+class TokenOut(Schema):
+    id: str = Field(alias="public_id")
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool = Field(alias="is_revoked")
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(Schema):
+    key: str = Field(description="The token itself. It is shown once and never again.")
+    token: TokenOut
+
+
+class TokenIn(Input):
+    name: str = Field(max_length=80, examples=["My phone"])
+
+
+class CredentialsIn(TokenIn):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+# Taxonomy
+
+
+class TopicRefOut(Schema):
+    slug: str
+    name: str
+    path: str
+
+
+class TopicOut(TopicRefOut):
+    area: str
+    parent: str | None = Field(None, alias="parent.slug")
+    description: str
+
+
+class LanguageOut(Schema):
+    code: str
+    name: str
+
+
+# The person
+
+
+class MeOut(Schema):
+    id: str = Field(alias="public_id")
+    email: str
+    display_name: str
+    time_zone: str
+    languages: list[str]
+    photo_url: str | None
+    date_joined: datetime
+
+    @staticmethod
+    def resolve_languages(user: User) -> list[str]:
+        return [language.code for language in user.languages.all()]
+
+    @staticmethod
+    def resolve_photo_url(user: User, context) -> str | None:
+        return own_photo_url(user, context["request"])
+
+
+class MePatchIn(Input):
+    display_name: str | None = None
+    time_zone: str | None = Field(None, examples=["Europe/Paris"])
+    languages: list[str] | None = Field(None, examples=[["en", "fr"]])
+
+
+class PasswordIn(Input):
+    password: str = Field(max_length=1024)
+
+
+# Mentors
+
+
+class OfferOut(Schema):
+    minutes: int
+    price: MoneyOut
+
+
+class ExpertiseOut(Schema):
+    id: str = Field(alias="public_id")
+    topic: TopicRefOut
+    area: str
+    description: str
+    years: int
+    evidence: str
+
+
+class MentorOut(Schema):
+    id: str = Field(alias="user.public_id")
+    display_name: str = Field(alias="user.display_name")
+    photo_url: str | None
+    time_zone: str = Field(alias="user.time_zone")
+    languages: list[str]
+    headline: str
+    bio: str
+    currency: str
+    is_active: bool
+    from_price: MoneyOut | None
+    offers: list[OfferOut]
+    expertise: list[ExpertiseOut]
+
+    @staticmethod
+    def resolve_photo_url(profile: MentorProfile, context) -> str | None:
+        return public_photo_url(profile.user, context["request"])
+
+    @staticmethod
+    def resolve_languages(profile: MentorProfile) -> list[str]:
+        return [language.code for language in profile.user.languages.all()]
+
+    @staticmethod
+    def resolve_offers(profile: MentorProfile) -> list[OfferOut]:
+        return [
+            OfferOut(
+                minutes=offer.minutes, price=MoneyOut.of(Money(offer.price_minor, profile.currency))
+            )
+            for offer in profile.offers.all()
+        ]
+
+    @staticmethod
+    def resolve_from_price(profile: MentorProfile) -> MoneyOut | None:
+        cheapest = min((offer.price_minor for offer in profile.offers.all()), default=None)
+        return None if cheapest is None else MoneyOut.of(Money(cheapest, profile.currency))
+
+
+class OwnMentorProfileOut(MentorOut):
+    weekly_capacity: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MentorPageOut(Schema):
+    items: list[MentorOut]
+    page: int = Field(alias="number")
+    size: int
+    total: int
+    pages: int
+
+
+class DirectoryQuery(Text):
+    q: str = Field("", description="Words to look for")
+    area: str = Field("", description="personal, social or professional")
+    topic: str = Field("", description="A topic slug; a category includes its topics")
+    language: str = Field("", description="An ISO 639-1 code, e.g. fr")
+    max_price: str = Field("", description="Highest session price in major units, e.g. 49.90")
+    currency: str = Field("", description="Currency of max_price (default EUR)")
+    page: int = 1
+    size: int = 20
+
+
+class OfferIn(Input):
+    minutes: int = Field(examples=[30])
+    price_minor: int = Field(description="Price in minor units (cents)", examples=[4000])
+
+
+class MentorProfileIn(Input):
+    headline: str
+    bio: str
+    currency: str = Field(examples=["EUR"])
+    offers: list[OfferIn] = Field(max_length=4)
+    weekly_capacity: int = Field(examples=[5])
+    is_active: bool
+
+    @field_validator("offers")
+    @classmethod
+    def _one_price_per_length(cls, offers: list[OfferIn]) -> list[OfferIn]:
+        if len({offer.minutes for offer in offers}) != len(offers):
+            raise PydanticCustomError("duplicate_length", "Each session length may be offered once")
+        return offers
+
+
+class ExpertiseIn(Input):
+    topic: str = Field(description="A topic slug from /api/v1/topics")
+    years: int
+    area: str | None = None
+    description: str = ""
+    evidence: str = ""
+
+
+# Mentee profile and working style
+
+
+class MenteeProfileOut(Schema):
+    interests: list[TopicRefOut]
+    goals: str
+
+
+class MenteeProfileIn(Input):
+    interests: list[str] = Field(default_factory=list, description="Topic slugs")
+    goals: str = ""
+
+
+class WorkingStyleSchema(Schema):
+    communication: str = Field(description="talk, write, visual or mixed")
+    directness: int = Field(description="1 = gentle and indirect, 5 = blunt and direct")
+    pace: int = Field(description="1 = reflective and slow, 5 = fast and action-oriented")
+    values: list[str] = Field(default_factory=list, description="Up to three values")
+
+
+class WorkingStyleIn(Input, WorkingStyleSchema):
+    """The questionnaire's answers, as sent."""
