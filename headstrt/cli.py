@@ -1,0 +1,108 @@
+"""The ``headstrt`` command: ``demo``, ``serve``, and every Django management command."""
+
+import argparse
+import os
+import sys
+
+import django
+from django.core.management import call_command, execute_from_command_line
+
+from headstrt.core.errors import DomainError
+
+EPILOG = (
+    "Any other command is a Django management command, e.g. `headstrt migrate`, "
+    "`headstrt createsuperuser` or `headstrt help` for the full list."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="headstrt",
+        description="Headstrt, the open-source micro-mentorship platform.",
+        epilog=EPILOG,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{demo,serve,...}")
+    demo = commands.add_parser(
+        "demo",
+        help="migrate, generate the demo marketplace and its logins, then run the server",
+        description="Migrate the database, generate the demo marketplace (re-running adds only "
+        "what is missing), create the demo logins and run the development server.",
+    )
+    demo.add_argument("--mentors", type=int, default=1000, help="demo mentors (default: 1000)")
+    demo.add_argument("--mentees", type=int, default=3000, help="demo mentees (default: 3000)")
+    demo.add_argument("--seed", type=int, default=7, help="generator seed (default: 7)")
+    serve = commands.add_parser(
+        "serve",
+        help="migrate, then run the development server without demo data",
+        description="Migrate the database, then run the development server.",
+    )
+    for command in (demo, serve):
+        command.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+        command.add_argument("--port", type=int, default=8000, help="default: 8000")
+    return parser
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+    return f"http://{_address(shown, port)}/"
+
+
+def _serve(options: argparse.Namespace) -> None:
+    call_command("runserver", _address(options.host, options.port), use_reloader=False)
+
+
+def _migrate() -> None:
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+def _demo(options: argparse.Namespace) -> None:
+    # Imported here: models can be imported only once Django is set up.
+    from headstrt.demo.services import demo_logins_create, population_generate
+
+    _migrate()
+    summary = population_generate(
+        mentors=options.mentors, mentees=options.mentees, seed=options.seed
+    )
+    logins = demo_logins_create()
+    url = _url(options.host, options.port)
+    width = max(len(login.email) for login in logins)
+    lines = [
+        "",
+        f"Headstrt demo: {summary.mentors:,} mentors and {summary.mentees:,} mentees "
+        f"({summary.mentors_added:,} and {summary.mentees_added:,} added now).",
+        f"Open {url}  (admin: {url}admin/)",
+        "Demo logins:",
+        *(
+            f"  {login.role:<7} {login.email:<{width}}  password: {login.password}"
+            for login in logins
+        ),
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+    _serve(options)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the ``headstrt`` command with ``argv`` (default: the process arguments)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "headstrt.settings")
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] in {"demo", "serve", "-h", "--help"}:
+        options = _parser().parse_args(args)
+        if options.command is None:
+            _parser().print_help()
+            return
+        django.setup()
+        try:
+            if options.command == "demo":
+                _demo(options)
+            else:
+                _migrate()
+                _serve(options)
+        except DomainError as error:
+            sys.exit(f"headstrt: {error.message}")
+        return
+    execute_from_command_line(["headstrt", *args])

@@ -1,0 +1,1 @@
+"""The demo marketplace: a deterministic, believable population of mentors and mentees."""

@@ -1,0 +1,1 @@
+"""Tests of the demo marketplace and the headstrt command."""
