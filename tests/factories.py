@@ -88,3 +88,32 @@ class MenteeProfileFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     goals = factory.Faker("sentence")
+
+
+def directory_sample() -> None:
+    """Two mentors that the directory filters tell apart (see ``DIRECTORY_FILTER_CASES``)."""
+    career = TopicFactory(name="Career", slug="test-career", area=Area.PROFESSIONAL)
+    salary = TopicFactory(name="Salary", parent=career, area=Area.PROFESSIONAL)
+    family = TopicFactory(name="Family", area=Area.PERSONAL)
+    ExpertiseEntryFactory(
+        mentor=MentorProfileFactory(
+            user__display_name="Pay Expert", offers={30: 3000}, user__languages=["fr"]
+        ),
+        topic=salary,
+    )
+    ExpertiseEntryFactory(
+        mentor=MentorProfileFactory(user__display_name="Home Expert", offers={30: 9000}),
+        topic=family,
+        description="Parenting teenagers",
+    )
+
+
+# Filters over ``directory_sample()`` and the names they must leave, for the web and the API.
+DIRECTORY_FILTER_CASES = [
+    ({"q": "teenagers"}, ["Home Expert"]),
+    ({"area": "professional"}, ["Pay Expert"]),
+    ({"topic": "test-career"}, ["Pay Expert"]),
+    ({"language": "fr"}, ["Pay Expert"]),
+    ({"max_price": "50", "currency": "EUR"}, ["Pay Expert"]),
+    ({"max_price": "50.00", "currency": "USD"}, []),
+]

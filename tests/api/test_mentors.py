@@ -2,9 +2,14 @@
 
 import pytest
 
-from headstrt.accounts.models import Area
 from tests.api.conftest import assert_error, client_for
-from tests.factories import ExpertiseEntryFactory, MentorProfileFactory, TopicFactory
+from tests.factories import (
+    DIRECTORY_FILTER_CASES,
+    ExpertiseEntryFactory,
+    MentorProfileFactory,
+    TopicFactory,
+    directory_sample,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,30 +35,11 @@ def test_directory_lists_active_mentors_for_anyone(anonymous):
     assert mentor["languages"] == ["en"] and mentor["photo_url"] is None
 
 
-def test_filters_narrow_the_results(anonymous):
-    career = TopicFactory(name="Career", area=Area.PROFESSIONAL)
-    salary = TopicFactory(name="Salary", parent=career, area=Area.PROFESSIONAL)
-    family = TopicFactory(name="Family", area=Area.PERSONAL)
-    ExpertiseEntryFactory(
-        mentor=MentorProfileFactory(
-            user__display_name="Pay Expert", offers={30: 3000}, user__languages=["fr"]
-        ),
-        topic=salary,
-    )
-    ExpertiseEntryFactory(
-        mentor=MentorProfileFactory(user__display_name="Home Expert", offers={30: 9000}),
-        topic=family,
-        description="Parenting teenagers",
-    )
+@pytest.mark.parametrize(("params", "expected"), DIRECTORY_FILTER_CASES)
+def test_filters_narrow_the_results(anonymous, params, expected):
+    directory_sample()
 
-    assert names(anonymous.get("/mentors", {"q": "teenagers"})) == ["Home Expert"]
-    assert names(anonymous.get("/mentors", {"area": "professional"})) == ["Pay Expert"]
-    assert names(anonymous.get("/mentors", {"topic": career.slug})) == ["Pay Expert"]
-    assert names(anonymous.get("/mentors", {"language": "fr"})) == ["Pay Expert"]
-    assert names(anonymous.get("/mentors", {"max_price": "50", "currency": "EUR"})) == [
-        "Pay Expert"
-    ]
-    assert names(anonymous.get("/mentors", {"max_price": "50.00", "currency": "USD"})) == []
+    assert names(anonymous.get("/mentors", params)) == expected
 
 
 @pytest.mark.parametrize(

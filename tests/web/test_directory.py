@@ -3,8 +3,13 @@
 import pytest
 from django.urls import reverse
 
-from headstrt.accounts.models import Area
-from tests.factories import ExpertiseEntryFactory, MentorProfileFactory, TopicFactory
+from tests.factories import (
+    DIRECTORY_FILTER_CASES,
+    ExpertiseEntryFactory,
+    MentorProfileFactory,
+    TopicFactory,
+    directory_sample,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,28 +33,11 @@ def test_directory_lists_active_mentors_for_anyone(client):
     assert "<h1" in html and "1 mentor</h2>" in html
 
 
-def test_filters_narrow_the_results(client):
-    career = TopicFactory(name="Career", area=Area.PROFESSIONAL)
-    salary = TopicFactory(name="Salary", parent=career, area=Area.PROFESSIONAL)
-    family = TopicFactory(name="Family", area=Area.PERSONAL)
-    ExpertiseEntryFactory(
-        mentor=MentorProfileFactory(
-            user__display_name="Pay Expert", offers={30: 3000}, user__languages=["fr"]
-        ),
-        topic=salary,
-    )
-    ExpertiseEntryFactory(
-        mentor=MentorProfileFactory(user__display_name="Home Expert", offers={30: 9000}),
-        topic=family,
-        description="Parenting teenagers",
-    )
+@pytest.mark.parametrize(("params", "expected"), DIRECTORY_FILTER_CASES)
+def test_filters_narrow_the_results(client, params, expected):
+    directory_sample()
 
-    assert names(client.get(URL, {"q": "teenagers"})) == ["Home Expert"]
-    assert names(client.get(URL, {"area": "professional"})) == ["Pay Expert"]
-    assert names(client.get(URL, {"topic": career.slug})) == ["Pay Expert"]
-    assert names(client.get(URL, {"language": "fr"})) == ["Pay Expert"]
-    assert names(client.get(URL, {"max_price": "50", "currency": "EUR"})) == ["Pay Expert"]
-    assert names(client.get(URL, {"max_price": "50", "currency": "USD"})) == []
+    assert names(client.get(URL, params)) == expected
 
 
 def test_a_bad_filter_is_explained(client):
