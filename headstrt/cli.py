@@ -62,12 +62,15 @@ def _migrate() -> None:
 def _demo(options: argparse.Namespace) -> None:
     # Imported here: models can be imported only once Django is set up.
     from headstrt.demo.services import demo_logins_create, population_generate
+    from headstrt.matching.indexing import mentor_index_rebuild, mentor_index_save
 
     _migrate()
     summary = population_generate(
         mentors=options.mentors, mentees=options.mentees, seed=options.seed
     )
     logins = demo_logins_create()
+    mentor_index_rebuild()
+    mentor_index_save()
     url = _url(options.host, options.port)
     width = max(len(login.email) for login in logins)
     lines = [

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "csp",
     "headstrt.core",
     "headstrt.accounts",
+    "headstrt.matching",
     "headstrt.web",
     "headstrt.api",
     "headstrt.demo",
@@ -171,6 +172,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 
+# Matching: the embedding model ("static:<dir>" or "sentence-transformers:<path or name>");
+# empty means the small static model that ships with Headstrt (see docs/matching.md).
+HEADSTRT_EMBEDDING_MODEL = os.environ.get("HEADSTRT_EMBEDDING_MODEL", "")
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -246,4 +251,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HEADSTRT_LOG_LEVEL", "INFO")},
+    "loggers": {"faiss.loader": {"level": "WARNING"}},  # it reports which CPU build it loaded
 }

@@ -40,6 +40,23 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _private_data_dir(settings, tmp_path_factory):
+    """Files the platform writes (the matching index) go to a per-run folder, not var/."""
+    settings.DATA_DIR = tmp_path_factory.getbasetemp() / "data"
+    settings.DATA_DIR.mkdir(exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_matching_index():
+    """Each test starts with no index in memory, so it is built from that test's database."""
+    from headstrt.matching.indexing import mentor_index_reset
+
+    mentor_index_reset()
+    yield
+    mentor_index_reset()
+
+
 @pytest.fixture
 def mailbox(smtp_server):
     """The loopback SMTP server's received messages."""

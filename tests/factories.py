@@ -13,6 +13,7 @@ from headstrt.accounts.models import (
     Topic,
     User,
 )
+from headstrt.matching.models import Situation, SituationShare
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -88,6 +89,30 @@ class MenteeProfileFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     goals = factory.Faker("sentence")
+
+
+class SituationFactory(factory.django.DjangoModelFactory):
+    """A saved situation (not checked by the service: build bad ones on purpose if needed)."""
+
+    class Meta:
+        model = Situation
+        skip_postgeneration_save = True
+
+    mentee = factory.SubFactory(UserFactory)
+    text = factory.Faker("paragraph", nb_sentences=3)
+
+    @factory.post_generation
+    def languages(self, create, extracted, **kwargs):
+        """``languages=["fr"]`` sets the languages a mentor must speak; default any."""
+        if create and extracted:
+            self.languages.set(Language.objects.filter(code__in=extracted))
+
+    @factory.post_generation
+    def shared_with(self, create, extracted, **kwargs):
+        """``shared_with=[user, ...]`` lets those people read it."""
+        if create:
+            for mentor in extracted or ():
+                SituationShare.objects.create(situation=self, mentor=mentor)
 
 
 def directory_sample() -> None:

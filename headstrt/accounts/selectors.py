@@ -157,6 +157,8 @@ def parse_price_filter(amount: str | None, currency: str | None) -> Money | None
 
 def account_export(*, user: User) -> dict:
     """Everything the platform holds about the person, as JSON-ready data."""
+    from headstrt.matching.selectors import situations_export  # matching builds on accounts
+
     mentor = mentor_profile_for_owner(user=user)
     mentee = getattr(user, "mentee_profile", None) if hasattr(user, "mentee_profile") else None
     style = user.working_style if hasattr(user, "working_style") else None
@@ -216,4 +218,5 @@ def account_export(*, user: User) -> dict:
             }
             for token in api_tokens_for_owner(user=user)
         ],
+        **situations_export(mentee=user),
     }

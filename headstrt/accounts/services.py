@@ -237,6 +237,7 @@ def mentor_expertise_add(
         raise DomainError(
             "duplicate_expertise", f"You already list {node.path}.", field="topic", status=409
         )
+    profile.save(update_fields=["updated_at"])  # the matching index follows updated_at
     return ExpertiseEntry.objects.create(
         mentor=profile,
         topic=node,
@@ -255,6 +256,7 @@ def mentor_expertise_remove(*, user: User, entry_id: str) -> None:
     deleted, _ = ExpertiseEntry.objects.filter(mentor__user=user, public_id=entry_id).delete()
     if not deleted:
         raise NotFound("No such expertise entry on your profile.")
+    MentorProfile.objects.filter(user=user).update(updated_at=clock.now())
 
 
 @transaction.atomic

@@ -22,6 +22,12 @@ def clean_text(
     text = (value or "").strip()
     if "\x00" in text:
         raise DomainError("invalid_text", f"{label} contains a NUL character.", field=field)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: JSON can carry them, no database stores them
+        raise DomainError(
+            "invalid_text", f"{label} contains characters that are not valid Unicode.", field=field
+        ) from None
     if required and not text:
         raise DomainError("required", f"{label} is required.", field=field)
     if len(text) > max_length:

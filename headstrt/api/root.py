@@ -3,7 +3,7 @@
 from django.urls import re_path
 from ninja import NinjaAPI, Swagger
 
-from headstrt.api import me, mentors, taxonomy, tokens
+from headstrt.api import me, mentors, situations, taxonomy, tokens
 from headstrt.api.auth import signed_in
 from headstrt.api.errors import answer_in_json, install_error_handlers, unknown_address
 
@@ -49,3 +49,5 @@ api.add_router("v1/", tokens.router)
 api.add_router("v1/me", me.router)
 api.add_router("v1/mentors", mentors.router)
 api.add_router("v1/", taxonomy.router)
+api.add_router("v1/situations", situations.router)
+api.add_router("v1/blocks", situations.blocks_router)

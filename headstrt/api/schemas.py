@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from headstrt.accounts.models import MentorProfile, User
 from headstrt.core.money import Money
+from headstrt.matching.selectors import situation_notices
 
 
 def _has_nul(value) -> bool:
@@ -278,3 +279,170 @@ class WorkingStyleSchema(Schema):
 
 class WorkingStyleIn(Input, WorkingStyleSchema):
     """The questionnaire's answers, as sent."""
+
+
+# Situations
+
+
+class PersonOut(Schema):
+    id: str = Field(alias="public_id")
+    display_name: str
+
+
+class MoneyIn(Input):
+    minor: int = Field(description="Amount in minor units (cents)", examples=[2000])
+    currency: str = Field(examples=["EUR"])
+
+    def money(self) -> Money:
+        """The amount as ``Money`` (the service validates it)."""
+        return Money(self.minor, self.currency.strip().upper())
+
+
+class SituationIn(Input):
+    text: str = Field(
+        description="What is happening and what you want out of it, up to 5,000 characters; "
+        "any language",
+        examples=["I have a salary negotiation on Friday and want to ask for 15% more."],
+    )
+    title: str = Field("", description="Up to 120 characters")
+    area: str = Field("", description="personal, social or professional; empty for any")
+    topic: str = Field("", description="A topic slug from /api/v1/topics; empty for any")
+    budget: MoneyIn | None = Field(
+        None, description="The most you want to pay for one session; null for any price"
+    )
+    languages: list[str] | None = Field(
+        None,
+        description="ISO 639-1 codes; a mentor must speak one. Left out: the languages you "
+        "speak; empty: any language",
+        examples=[["en", "fr"]],
+    )
+    session_minutes: int | None = Field(None, description="15, 30, 45 or 60; null for any")
+    as_soon_as_possible: bool = Field(False, description="Prefer mentors with an early free slot")
+    window_start: datetime | None = Field(
+        None, description="Start of the time window; without an offset it is read in your time zone"
+    )
+    window_end: datetime | None = Field(None, description="End of the time window")
+    perspectives: int = Field(
+        1, description="How many mentors' perspectives you want; more than 5 is capped"
+    )
+
+
+class SituationPatchIn(Input):
+    """Fields left out stay as they are; ``null`` clears a filter (any price, any length...)."""
+
+    text: str | None = None
+    title: str | None = None
+    area: str | None = None
+    topic: str | None = None
+    budget: MoneyIn | None = None
+    languages: list[str] | None = None
+    session_minutes: int | None = None
+    as_soon_as_possible: bool | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    perspectives: int | None = None
+
+
+class SituationOut(Schema):
+    id: str = Field(alias="public_id")
+    mentee: PersonOut
+    title: str
+    text: str
+    area: str
+    topic: TopicRefOut | None
+    budget: MoneyOut | None
+    languages: list[str]
+    session_minutes: int | None
+    as_soon_as_possible: bool
+    window_start: datetime | None
+    window_end: datetime | None
+    perspectives: int = Field(description="What the ranking uses (at most 5)")
+    perspectives_requested: int
+    notices: list[str]
+    shared_with: list[PersonOut] | None = Field(
+        description="Mentors who can read it; only its mentee sees this (null for others)"
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_budget(situation) -> MoneyOut | None:
+        if situation.budget_minor is None:
+            return None
+        return MoneyOut.of(Money(situation.budget_minor, situation.currency))
+
+    @staticmethod
+    def resolve_languages(situation) -> list[str]:
+        return sorted(language.code for language in situation.languages.all())
+
+    @staticmethod
+    def resolve_notices(situation) -> list[str]:
+        return situation_notices(situation)
+
+    @staticmethod
+    def resolve_shared_with(situation, context) -> list[PersonOut] | None:
+        viewer = context["request"].auth
+        if situation.mentee_id != viewer.pk:
+            return None
+        return [share.mentor for share in situation.shares.all()]
+
+
+class SituationPageOut(Schema):
+    items: list[SituationOut]
+    page: int = Field(alias="number")
+    size: int
+    total: int
+    pages: int
+
+
+class ReasonOut(Schema):
+    kind: str = Field(description="expertise, bio, session, topic, rating, price, language, ...")
+    text: str
+    matched_terms: list[str] = Field(description="Words of the situation this reason matched")
+
+
+class MatchMentorOut(Schema):
+    id: str
+    display_name: str
+    headline: str
+    photo_url: str | None
+    time_zone: str
+    languages: list[str]
+
+
+class MatchOut(Schema):
+    rank: int
+    mentor: MatchMentorOut
+    score: float = Field(description="0 to 1, higher fits better")
+    reasons: list[ReasonOut]
+    price: MoneyOut | None = Field(description="For the requested length, else the cheapest")
+    rating: float | None = Field(description="Bayesian average rating, 1 to 5")
+    reviews: int
+    outcome_rate: float | None = Field(description="Share of sessions whose objective was reached")
+    next_free_slot: datetime | None
+
+
+class RelaxationOut(Schema):
+    filter: str = Field(description="language, budget, session_minutes, topic, area or all")
+    message: str
+    mentors: int = Field(description="How many mentors relaxing this filter brings back")
+
+
+class MatchResultOut(Schema):
+    situation: str
+    matches: list[MatchOut]
+    notices: list[str]
+    relaxations: list[RelaxationOut]
+
+
+class BlockOut(Schema):
+    mentor: PersonOut
+    created_at: datetime
+
+
+class BlockPageOut(Schema):
+    items: list[BlockOut]
+    page: int = Field(alias="number")
+    size: int
+    total: int
+    pages: int

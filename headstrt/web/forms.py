@@ -2,9 +2,11 @@
 
 import zoneinfo
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import cache
 
 from django import forms
+from django.utils.dateparse import parse_datetime
 
 from headstrt.accounts import services, validation
 from headstrt.accounts.models import (
@@ -24,6 +26,7 @@ from headstrt.core.money import (
     validate_currency,
     validate_session_price,
 )
+from headstrt.matching.services import DESCRIBE_IT
 
 
 @cache
@@ -411,3 +414,206 @@ class DirectoryFilterForm(DomainForm):
         )
         self.fields["language"].choices = [("", "Any language")] + language_choices(languages)
         self.fields["currency"].choices = [(code, code) for code in currency_codes()]
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A ``datetime-local`` input: a date and time as the person's own clock shows it."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time without a zone; the service reads it in the person's time zone."""
+
+    widget = LocalDateTimeInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = parse_datetime(str(value).strip())
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise forms.ValidationError("Enter a date and a time.", code="invalid")
+        return moment
+
+    def prepare_value(self, value):
+        return value  # initial values are already on the person's clock
+
+
+TIMING_CHOICES = [
+    ("any", "Any time"),
+    ("asap", "As soon as possible"),
+    ("window", "Between two dates"),
+]
+SITUATION_PLACEHOLDER = (
+    "What is happening, and what would a good outcome be? For example: “I have a salary "
+    "negotiation on Friday for a senior role. I want to know what to ask for and how to "
+    "answer if they say the budget is fixed.”"
+)
+
+
+class SituationForm(DomainForm):
+    """A situation to find mentors for; the service checks the values."""
+
+    field_aliases = {"price": "budget"}
+
+    text = forms.CharField(
+        label="Your situation",
+        strip=False,  # the service strips it, and counts a line break as one character
+        error_messages={"required": DESCRIBE_IT},
+        help_text="Any language is fine. Up to 5,000 characters; only you see it unless you "
+        "share it with a mentor.",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "maxlength": 5000,
+                "placeholder": SITUATION_PLACEHOLDER,
+            }
+        ),
+    )
+    title = forms.CharField(
+        label="Title",
+        required=False,
+        help_text="A few words to find it again, such as “Salary talk on Friday”.",
+        widget=forms.TextInput(attrs={"maxlength": 120}),
+    )
+    area = forms.ChoiceField(
+        label="Area of life", required=False, choices=[("", "Any area")] + list(Area.choices)
+    )
+    topic = forms.ChoiceField(label="Topic", required=False)
+    budget = forms.CharField(
+        label="Budget per session",
+        required=False,
+        help_text="The most you want to pay for one session. Leave it blank for any price.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"}),
+    )
+    currency = forms.ChoiceField(label="Currency", initial="EUR")
+    languages = forms.MultipleChoiceField(
+        label="Languages",
+        required=False,
+        help_text="A mentor must speak one of them; choose none for any language. Hold Ctrl "
+        "(or Cmd on a Mac) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    session_minutes = forms.TypedChoiceField(
+        label="Session length",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any length")] + [(str(v), label) for v, label in SessionLength.choices],
+        widget=forms.RadioSelect,
+    )
+    timing = forms.ChoiceField(
+        label="When", initial="any", choices=TIMING_CHOICES, widget=forms.RadioSelect
+    )
+    window_start = LocalDateTimeField(label="From", required=False)
+    window_end = LocalDateTimeField(label="Until", required=False)
+    perspectives = forms.IntegerField(
+        label="Perspectives",
+        initial=1,
+        help_text="How many different mentors’ views you would like, up to 5.",
+        widget=forms.NumberInput(attrs={"min": 1, "class": "input--short"}),
+    )
+
+    def __init__(
+        self,
+        *args,
+        topics: Iterable[Topic],
+        languages: Iterable[Language],
+        time_zone: str,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = [("", "Any topic")] + topic_choices(
+            topics, whole_categories=True
+        )
+        self.fields["languages"].choices = language_choices(languages)
+        self.fields["currency"].choices = [(code, code) for code in currency_codes()]
+        self.fields["window_start"].help_text = f"On your clock ({time_zone})."
+        self.fields["window_end"].help_text = f"On your clock ({time_zone})."
+
+    def clean(self):
+        data = super().clean()
+        budget = (data.get("budget") or "").strip()
+        data["budget_money"] = None
+        if budget and data.get("currency"):
+            try:
+                data["budget_money"] = Money.from_major(budget, data["currency"])
+            except DomainError as error:
+                self.add_error("budget", error.message)
+        timing = data.get("timing")
+        if timing and timing != "window":
+            if data.get("window_start") or data.get("window_end"):
+                self.add_error(
+                    "window_start", "To use these dates, choose “Between two dates” under When."
+                )
+            data["window_start"] = data["window_end"] = None
+        return data
+
+    def service_arguments(self) -> dict:
+        """Keyword arguments for ``situation_create`` or ``situation_update``."""
+        data = self.cleaned_data
+        arguments = {
+            "area": data["area"],
+            "topic": data["topic"],
+            "budget": data["budget_money"],
+            "languages": data["languages"],
+            "session_minutes": data["session_minutes"],
+            "as_soon_as_possible": data["timing"] == "asap",
+            "window_start": data["window_start"],
+            "window_end": data["window_end"],
+            "perspectives": data["perspectives"],
+        }
+        if "text" in self.fields:
+            arguments.update(text=data["text"], title=data["title"])
+        return arguments
+
+    @classmethod
+    def initial_for(cls, situation) -> dict:
+        """The form's starting values for a saved situation, with times on the person's clock."""
+        zone = zoneinfo.ZoneInfo(situation.mentee.time_zone)
+        local = {
+            name: moment.astimezone(zone).replace(tzinfo=None) if moment else None
+            for name, moment in (
+                ("window_start", situation.window_start),
+                ("window_end", situation.window_end),
+            )
+        }
+        budget = (
+            Money(situation.budget_minor, situation.currency).major
+            if situation.budget_minor is not None
+            else ""
+        )
+        return {
+            "text": situation.text,
+            "title": situation.title,
+            "area": situation.area,
+            "topic": situation.topic.slug if situation.topic_id else "",
+            "budget": budget,
+            "currency": situation.currency or "EUR",
+            "languages": [language.code for language in situation.languages.all()],
+            "session_minutes": situation.session_minutes or "",
+            "timing": "asap"
+            if situation.as_soon_as_possible
+            else ("window" if situation.window_start else "any"),
+            **local,
+            "perspectives": situation.perspectives_requested,
+        }
+
+
+class SituationRefineForm(SituationForm):
+    """The filters of a situation, refined from its matches page (its words stay as they are)."""
+
+    optional_marks = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["text"]
+        del self.fields["title"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from headstrt.web.views import me, public
+from headstrt.web.views import me, public, situations
 
 app_name = "web"
 urlpatterns = [
@@ -29,4 +29,36 @@ urlpatterns = [
     path("me/privacy/", me.privacy, name="privacy"),
     path("me/privacy/my-data.json", me.account_export, name="account_export"),
     path("me/delete/", me.account_delete, name="account_delete"),
+    path("situations/", situations.situation_list, name="situation_list"),
+    path("situations/new/", situations.situation_create, name="situation_create"),
+    path("situations/shared/", situations.situations_shared, name="situations_shared"),
+    path("situations/<slug:situation_id>/", situations.situation_detail, name="situation_detail"),
+    path(
+        "situations/<slug:situation_id>/matches/",
+        situations.situation_matches,
+        name="situation_matches",
+    ),
+    path("situations/<slug:situation_id>/edit/", situations.situation_edit, name="situation_edit"),
+    path(
+        "situations/<slug:situation_id>/delete/",
+        situations.situation_delete,
+        name="situation_delete",
+    ),
+    path(
+        "situations/<slug:situation_id>/relax/",
+        situations.situation_relax,
+        name="situation_relax",
+    ),
+    path(
+        "situations/<slug:situation_id>/share/",
+        situations.situation_share,
+        name="situation_share",
+    ),
+    path(
+        "situations/<slug:situation_id>/unshare/",
+        situations.situation_unshare,
+        name="situation_unshare",
+    ),
+    path("blocks/", situations.mentor_block, name="mentor_block"),
+    path("blocks/remove/", situations.mentor_unblock, name="mentor_unblock"),
 ]

@@ -19,7 +19,14 @@ from headstrt.accounts.models import (
     User,
     WorkingStyle,
 )
-from tests.factories import ExpertiseEntryFactory, MentorProfileFactory, TopicFactory, UserFactory
+from headstrt.matching.models import MentorBlock, SituationShare
+from tests.factories import (
+    ExpertiseEntryFactory,
+    MentorProfileFactory,
+    SituationFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +126,19 @@ def test_the_export_of_a_new_person_has_empty_sections():
     assert export["mentee_profile"] is None
     assert export["working_style"] is None
     assert export["api_tokens"] == []
+
+
+def test_the_export_holds_the_persons_situations_shares_and_blocks_only():
+    person, other = UserFactory(), UserFactory()
+    mentor = MentorProfileFactory()
+    mine = SituationFactory(mentee=person, text="My teenager stopped talking to me")
+    SituationShare.objects.create(situation=mine, mentor=mentor.user)
+    MentorBlock.objects.create(mentee=person, mentor=MentorProfileFactory().user)
+    SituationFactory(mentee=other, text="Someone else's secret")
+
+    data = selectors.account_export(user=person)
+
+    assert [s["text"] for s in data["situations"]] == ["My teenager stopped talking to me"]
+    assert data["situations"][0]["shared_with"] == [mentor.user.public_id]
+    assert len(data["blocked_mentors"]) == 1
+    assert "secret" not in str(data)

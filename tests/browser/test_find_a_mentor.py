@@ -8,7 +8,7 @@ from headstrt.accounts.models import Topic
 from tests.browser.accessibility import assert_accessible
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def visit(page, path: str) -> None:

@@ -49,6 +49,7 @@ def nav_section(path: str) -> str:
     """The main-navigation entry a path belongs to, so the link can say it is the current page."""
     sections = [
         ("mentors", "web:mentor_directory"),
+        ("situations", "web:situation_list"),
         ("me", "web:account"),
         ("me", "account_change_password"),
         ("me", "account_email"),

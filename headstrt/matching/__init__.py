@@ -1,0 +1,1 @@
+"""Matching: from a person's situation to ranked, explained mentors."""

@@ -1,0 +1,9 @@
+"""Django app config for matching."""
+
+from django.apps import AppConfig
+
+
+class MatchingConfig(AppConfig):
+    name = "headstrt.matching"
+    label = "matching"
+    default_auto_field = "django.db.models.BigAutoField"

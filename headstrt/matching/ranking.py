@@ -1,0 +1,219 @@
+"""Ranks mentors for a situation: hard filters, hybrid retrieval, signals, diversity, reasons."""
+
+from datetime import timedelta
+
+import numpy as np
+from django.db.models import Q, QuerySet
+
+from headstrt.accounts.models import Language, MentorProfile
+from headstrt.accounts.selectors import mentors_with_details
+from headstrt.core import clock
+from headstrt.core.money import Money
+from headstrt.matching import scoring, signals
+from headstrt.matching.indexing import mentor_index
+from headstrt.matching.query import (
+    MatchResult,
+    MentorMatch,
+    Reason,
+    Relaxation,
+    SituationQuery,
+)
+
+RETRIEVE = 200  # candidates taken from the index before signals re-rank them
+NEWCOMER_AGE = timedelta(days=30)
+NEWCOMER_BONUS = 0.05
+DIVERSITY = 0.5  # weight of dissimilarity when several perspectives are asked for
+
+# How much each signal moves the final score; relevance stays dominant (see scoring.combine).
+WEIGHTS = {
+    "price": 0.05,
+    "language": 0.05,
+    "time_zone": 0.04,
+    "capacity": 0.02,
+    "topic": 0.15,
+    "rating": 0.08,
+    "outcome": 0.08,
+    "reliability": 0.05,
+    "availability": 0.05,
+    "history": 0.05,
+}
+
+
+def eligible_mentors(query: SituationQuery, *, relax: str = "") -> QuerySet[MentorProfile]:
+    """Active mentors passing the hard filters (language, budget, length) except ``relax``."""
+    mentors = MentorProfile.objects.filter(is_active=True, user__is_active=True)
+    if query.mentee_id:
+        mentors = mentors.exclude(user_id=query.mentee_id).exclude(
+            user__blocked_by__mentee_id=query.mentee_id
+        )
+    if query.languages and relax != "language":
+        mentors = mentors.filter(user__languages__code__in=query.languages)
+    offer = Q()
+    if query.session_minutes and relax != "session_minutes":
+        offer &= Q(offers__minutes=query.session_minutes)
+    if query.budget is not None and relax != "budget":
+        offer &= Q(offers__price_minor=0) | Q(
+            currency=query.budget.currency, offers__price_minor__lte=query.budget.minor
+        )
+    if offer:
+        mentors = mentors.filter(offer)
+    return mentors.distinct()
+
+
+def _relaxations(query: SituationQuery) -> list[Relaxation]:
+    """For each hard filter in use, how many mentors dropping it alone would bring back."""
+    advice = []
+    if query.languages:
+        names = ", ".join(
+            Language.objects.filter(code__in=query.languages).values_list("name", flat=True)
+        )
+        count = eligible_mentors(query, relax="language").count()
+        advice.append(
+            Relaxation(
+                "language",
+                f"No mentor who speaks {names} fits your other filters. "
+                f"Allow other languages to see {count} mentors.",
+                count,
+            )
+        )
+    if query.budget is not None:
+        count = eligible_mentors(query, relax="budget").count()
+        advice.append(
+            Relaxation(
+                "budget",
+                f"No mentor fits within {query.budget.format()} a session. "
+                f"Raise or remove your budget to see {count} mentors.",
+                count,
+            )
+        )
+    if query.session_minutes:
+        count = eligible_mentors(query, relax="session_minutes").count()
+        advice.append(
+            Relaxation(
+                "session_minutes",
+                f"No mentor offers {query.session_minutes}-minute sessions within your "
+                f"filters. Choose another length to see {count} mentors.",
+                count,
+            )
+        )
+    return sorted((item for item in advice if item.mentors), key=lambda item: -item.mentors) or [
+        Relaxation(
+            "all", "No mentor is available right now. Try again later or widen your filters.", 0
+        )
+    ]
+
+
+def _is_newcomer(mentor: MentorProfile) -> bool:
+    return clock.now() - mentor.created_at < NEWCOMER_AGE
+
+
+def _bounded_newcomers(ranked, mentors, *, limit: int):
+    """Give newcomers a small bonus, but let at most a fifth of the top ``limit`` be there
+    only because of it; the others keep their place further down."""
+    quota = max(1, limit // 5)
+    base_rank = {candidate.mentor_id: rank for rank, (candidate, _) in enumerate(ranked)}
+    newcomers = {pk for pk, mentor in mentors.items() if _is_newcomer(mentor)}
+    boosted = sorted(
+        (
+            (candidate, score + (NEWCOMER_BONUS if candidate.mentor_id in newcomers else 0.0))
+            for candidate, score in ranked
+        ),
+        key=lambda pair: -pair[1],
+    )
+    top, rest, promoted = [], [], 0
+    for candidate, score in boosted:
+        by_bonus = candidate.mentor_id in newcomers and base_rank[candidate.mentor_id] >= limit
+        if len(top) < limit and (not by_bonus or promoted < quota):
+            top.append((candidate, score))
+            promoted += by_bonus
+        else:
+            rest.append((candidate, score))
+    return top + rest
+
+
+def _diversify(ranked, *, limit: int):
+    """Maximal marginal relevance: each next mentor is relevant and unlike those chosen."""
+    chosen, pool = [], list(ranked)
+    while pool and len(chosen) < limit:
+
+        def marginal(pair):
+            candidate, score = pair
+            similarities = [
+                float(np.dot(candidate.vector, other.vector))
+                for other, _ in chosen
+                if candidate.vector is not None and other.vector is not None
+            ]
+            return (1 - DIVERSITY) * score - DIVERSITY * max(similarities, default=0.0)
+
+        best = max(pool, key=marginal)
+        pool.remove(best)
+        chosen.append(best)
+    return chosen
+
+
+PASSAGE_NAMES = {"session": "past session"}
+
+
+def _reasons(candidate, mentor: MentorProfile, values) -> tuple[Reason, ...]:
+    """Which passages matched which words, then what the signals noticed."""
+    reasons = []
+    for evidence in candidate.evidence:
+        label = PASSAGE_NAMES.get(evidence.kind, evidence.kind)
+        words = ", ".join(f"“{term}”" for term in evidence.matched_terms[:5])
+        lead = (
+            f"Your words {words} match their {label}"
+            if words
+            else (f"Close in meaning to their {label}")
+        )
+        reasons.append(Reason(evidence.kind, f"{lead}: {evidence.text}", evidence.matched_terms))
+    for name, by_mentor in values.items():
+        value = by_mentor.get(mentor.pk)
+        if value is not None and value.reason:
+            reasons.append(Reason(name, value.reason))
+    if _is_newcomer(mentor):
+        reasons.append(Reason("newcomer", "New on Headstrt"))
+    return tuple(reasons)
+
+
+def _price(mentor: MentorProfile, query: SituationQuery) -> Money | None:
+    offer = signals.cheapest_fitting_offer(mentor, query)
+    return None if offer is None else Money(offer.price_minor, mentor.currency)
+
+
+def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
+    """The mentors that best fit ``query``, best first, each with an explanation."""
+    allowed = set(eligible_mentors(query).values_list("pk", flat=True))
+    if not allowed:
+        return MatchResult(matches=[], relaxations=_relaxations(query))
+    notices = []
+    candidates = mentor_index().search(query.text, limit=RETRIEVE, allowed=allowed)
+    if not candidates:
+        notices.append(
+            "We found nothing in mentor profiles close to your words, so these mentors are "
+            "ranked by your filters and preferences. Adding detail may help."
+        )
+        candidates = mentor_index().fallback_candidates(sorted(allowed)[:RETRIEVE])
+    mentors = {
+        m.pk: m for m in mentors_with_details().filter(pk__in=[c.mentor_id for c in candidates])
+    }
+    candidates = [c for c in candidates if c.mentor_id in mentors]
+    values = signals.collect(query=query, mentors=mentors)
+    ranked = scoring.combine(
+        candidates,
+        signals={name: {k: v.value for k, v in by.items()} for name, by in values.items()},
+        weights=WEIGHTS,
+    )
+    ranked = _bounded_newcomers(ranked, mentors, limit=limit)
+    ranked = _diversify(ranked, limit=limit) if query.perspectives > 1 else ranked[:limit]
+    return MatchResult(
+        matches=[
+            MentorMatch(
+                mentor=mentors[candidate.mentor_id],
+                score=round(min(max(score, 0.0), 1.0), 3),
+                reasons=_reasons(candidate, mentors[candidate.mentor_id], values),
+                price=_price(mentors[candidate.mentor_id], query),
+            )
+            for candidate, score in ranked
+        ],
+        notices=notices,
+    )

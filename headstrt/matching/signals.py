@@ -1,0 +1,179 @@
+"""Signals beyond relevance, read through one interface so later capabilities plug in.
+
+A provider scores some mentors in [0, 1] for a situation; mentors it says nothing about get
+the neutral value in ``scoring.combine``. Reviews, outcomes, reliability and availability
+register their providers with ``register`` when those capabilities exist; until then the
+ranking simply has no opinion on them.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from headstrt.accounts.models import MentorProfile
+from headstrt.core import clock
+from headstrt.matching.query import SituationQuery
+
+# Hours of a person's day in which a live session is reasonable, in their local time.
+WAKING_HOURS = (8, 21)
+
+
+@dataclass(frozen=True)
+class SignalValue:
+    """A provider's opinion of one mentor: a value in [0, 1] and, when notable, why."""
+
+    value: float
+    reason: str = ""
+
+
+class SignalProvider(Protocol):
+    """Something that knows one thing about mentors, e.g. their price fit or their rating."""
+
+    name: str
+
+    def values(
+        self, *, query: SituationQuery, mentors: Mapping[int, MentorProfile]
+    ) -> dict[int, SignalValue]: ...
+
+
+def cheapest_fitting_offer(mentor: MentorProfile, query: SituationQuery):
+    """The offer a mentee would book: the requested length if given, else the cheapest."""
+    offers = list(mentor.offers.all())
+    if query.session_minutes:
+        offers = [offer for offer in offers if offer.minutes == query.session_minutes]
+    return min(offers, key=lambda offer: offer.price_minor, default=None)
+
+
+class PriceFit:
+    """Within budget is good, and cheaper is a little better; free fits every budget."""
+
+    name = "price"
+
+    def values(self, *, query, mentors):
+        if query.budget is None:
+            return {}
+        scores = {}
+        for mentor_id, mentor in mentors.items():
+            offer = cheapest_fitting_offer(mentor, query)
+            if offer is None:
+                continue
+            if offer.price_minor == 0:
+                scores[mentor_id] = SignalValue(1.0, "Free session")
+            elif mentor.currency == query.budget.currency and query.budget.minor:
+                share = offer.price_minor / query.budget.minor
+                scores[mentor_id] = SignalValue(max(0.0, 1.0 - 0.5 * share))
+        return scores
+
+
+class LanguageFit:
+    """Speaking the mentee's first language beats speaking one of the others."""
+
+    name = "language"
+
+    def values(self, *, query, mentors):
+        if not query.languages:
+            return {}
+        first = query.languages[0]
+        scores = {}
+        for mentor_id, mentor in mentors.items():
+            spoken = {language.code for language in mentor.user.languages.all()}
+            if first in spoken:
+                scores[mentor_id] = SignalValue(1.0)
+            elif spoken & set(query.languages):
+                scores[mentor_id] = SignalValue(0.7)
+            else:
+                scores[mentor_id] = SignalValue(0.0)
+        return scores
+
+
+def waking_overlap_hours(zone_a: str, zone_b: str, *, at: datetime | None = None) -> int:
+    """Hours of the day that fall within both people's waking hours, today."""
+    at = at or clock.now()
+    start, end = WAKING_HOURS
+    hours = set()
+    for zone in (zone_a, zone_b):
+        offset = at.astimezone(ZoneInfo(zone)).utcoffset().total_seconds() / 3600
+        local = {int((hour - offset) % 24) for hour in range(start, end)}
+        hours = local if not hours else hours & local
+    return len(hours)
+
+
+class TimeZoneOverlap:
+    """Mentors whose waking hours overlap the mentee's are easier to meet."""
+
+    name = "time_zone"
+
+    def values(self, *, query, mentors):
+        if not query.time_zone:
+            return {}
+        span = WAKING_HOURS[1] - WAKING_HOURS[0]
+        scores = {}
+        for mentor_id, mentor in mentors.items():
+            overlap = waking_overlap_hours(query.time_zone, mentor.user.time_zone)
+            reason = "" if overlap >= span - 2 else f"{overlap} h of your waking hours overlap"
+            scores[mentor_id] = SignalValue(overlap / span, reason)
+        return scores
+
+
+class RemainingCapacity:
+    """Mentors with room in their week can take the session sooner."""
+
+    name = "capacity"
+
+    def values(self, *, query, mentors):
+        return {
+            mentor_id: SignalValue(min(mentor.weekly_capacity, 10) / 10)
+            for mentor_id, mentor in mentors.items()
+        }
+
+
+class TopicFit:
+    """The mentee named a topic or an area: expertise in it counts."""
+
+    name = "topic"
+
+    def values(self, *, query, mentors):
+        if not (query.topic or query.area):
+            return {}
+        scores = {}
+        for mentor_id, mentor in mentors.items():
+            best = 0.0
+            for entry in mentor.expertise.all():
+                if query.topic and entry.topic.slug == query.topic:
+                    best = 1.0
+                elif (
+                    query.topic and entry.topic.parent_id and entry.topic.parent.slug == query.topic
+                ):
+                    best = max(best, 0.9)
+                elif query.area and entry.area == query.area:
+                    best = max(best, 0.5)
+            scores[mentor_id] = SignalValue(best)
+        return scores
+
+
+_providers: list[SignalProvider] = [
+    PriceFit(),
+    LanguageFit(),
+    TimeZoneOverlap(),
+    RemainingCapacity(),
+    TopicFit(),
+]
+
+
+def register(provider: SignalProvider) -> None:
+    """Add a provider (e.g. ratings, once reviews exist), replacing one of the same name."""
+    _providers[:] = [p for p in _providers if p.name != provider.name] + [provider]
+
+
+def providers() -> list[SignalProvider]:
+    """The providers in use."""
+    return list(_providers)
+
+
+def collect(
+    *, query: SituationQuery, mentors: Mapping[int, MentorProfile]
+) -> dict[str, dict[int, SignalValue]]:
+    """Every provider's values for ``mentors``, keyed by provider name."""
+    return {p.name: p.values(query=query, mentors=mentors) for p in _providers}
