@@ -15,7 +15,6 @@ from headstrt.accounts.models import (
     Area,
     Communication,
     ExpertiseEntry,
-    Language,
     MenteeProfile,
     MentorProfile,
     SessionLength,
@@ -25,35 +24,22 @@ from headstrt.accounts.models import (
     Value,
     WorkingStyle,
 )
-from headstrt.accounts.validation import clean_int, clean_text, clean_time_zone, reencode_photo
+from headstrt.accounts.validation import (
+    clean_int,
+    clean_languages,
+    clean_text,
+    clean_time_zone,
+    reencode_photo,
+)
 from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound
 from headstrt.core.ids import new_public_id
 from headstrt.core.money import Money, validate_currency, validate_session_price
 
-MAX_LANGUAGES = 10
 MAX_EXPERTISE_ENTRIES = 20
 MAX_INTERESTS = 20
 MAX_VALUES = 3
 API_TOKEN_PREFIX = "hst_"
-
-
-def _languages(codes: Iterable[str]) -> list[Language]:
-    wanted = {code.strip().lower() for code in codes if code and code.strip()}
-    if len(wanted) > MAX_LANGUAGES:
-        raise DomainError(
-            "too_many_languages", f"Choose at most {MAX_LANGUAGES} languages.", field="languages"
-        )
-    found = list(Language.objects.filter(code__in=wanted))
-    unknown = wanted - {language.code for language in found}
-    if unknown:
-        raise DomainError(
-            "unknown_language",
-            f"Unknown language code: {', '.join(sorted(unknown))}. Use ISO 639-1 codes "
-            "such as en, fr or hi.",
-            field="languages",
-        )
-    return found
 
 
 def _topic(slug: str) -> Topic:
@@ -91,7 +77,7 @@ def user_update(
         )
     if time_zone is not None:
         changes["time_zone"] = clean_time_zone(time_zone)
-    spoken = _languages(languages) if languages is not None else None
+    spoken = clean_languages(languages) if languages is not None else None
     if changes:
         for name, value in changes.items():
             setattr(user, name, value)

@@ -1,18 +1,23 @@
 """Boundary checks for people's input: text lengths, time zones, languages and photos."""
 
 import io
+import re
 import zoneinfo
+from collections.abc import Iterable
 from functools import cache
 
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from headstrt.accounts.models import Language
 from headstrt.core.errors import DomainError
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_SIDE = 512
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+MAX_LANGUAGES = 10
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 def clean_text(
@@ -102,3 +107,26 @@ def reencode_photo(upload: UploadedFile) -> bytes:
     out = io.BytesIO()
     square.save(out, format="WEBP", quality=85)
     return out.getvalue()
+
+
+def clean_languages(codes: Iterable[str] | str) -> list[Language]:
+    """The languages named by ISO 639-1 ``codes``, or a ``DomainError`` naming the unknown."""
+    if isinstance(codes, str):
+        codes = [codes]
+    wanted = {str(code).strip().lower() for code in codes if code and str(code).strip()}
+    if len(wanted) > MAX_LANGUAGES:
+        raise DomainError(
+            "too_many_languages", f"Choose at most {MAX_LANGUAGES} languages.", field="languages"
+        )
+    found = list(
+        Language.objects.filter(code__in={c for c in wanted if _LANGUAGE_CODE.fullmatch(c)})
+    )
+    unknown = wanted - {language.code for language in found}
+    if unknown:
+        raise DomainError(
+            "unknown_language",
+            f"Unknown language code: {', '.join(sorted(unknown))}. Use ISO 639-1 codes "
+            "such as en, fr or hi.",
+            field="languages",
+        )
+    return found

@@ -30,6 +30,7 @@ WEIGHTS = {
     "language": 0.05,
     "time_zone": 0.04,
     "capacity": 0.02,
+    "activity": 0.1,
     "topic": 0.15,
     "rating": 0.08,
     "outcome": 0.08,

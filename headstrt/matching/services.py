@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from headstrt.accounts.models import Area, Language, SessionLength, Topic, User
-from headstrt.accounts.validation import clean_text
+from headstrt.accounts.models import Area, SessionLength, Topic, User
+from headstrt.accounts.validation import clean_languages, clean_text
 from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound, PermissionDenied
 from headstrt.core.money import MAX_SESSION_PRICE_MAJOR, Money, minor_exponent, validate_currency
@@ -23,9 +23,7 @@ from headstrt.matching.models import (
 from headstrt.matching.query import MAX_PERSPECTIVES
 
 SLUG = re.compile(r"[-a-z0-9_]{1,100}")
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 MAX_SITUATIONS = 500
-MAX_LANGUAGES = 10
 # How far ahead a window may reach; further is a typo in the year, not a plan.
 MAX_WINDOW_AHEAD = timedelta(days=366)
 # What is recorded of an absurd request (the column's limit); the ranking uses the cap anyway.
@@ -118,28 +116,6 @@ def _budget(budget: Money | None) -> dict:
             field="budget",
         )
     return {"budget_minor": budget.minor, "currency": currency}
-
-
-def _languages(codes: Iterable[str]) -> list[Language]:
-    if isinstance(codes, str):
-        codes = [codes]
-    wanted = {str(code).strip().lower() for code in codes if code and str(code).strip()}
-    if len(wanted) > MAX_LANGUAGES:
-        raise DomainError(
-            "too_many_languages", f"Choose at most {MAX_LANGUAGES} languages.", field="languages"
-        )
-    found = list(
-        Language.objects.filter(code__in={c for c in wanted if LANGUAGE_CODE.fullmatch(c)})
-    )
-    unknown = wanted - {language.code for language in found}
-    if unknown:
-        raise DomainError(
-            "unknown_language",
-            f"Unknown language code: {', '.join(sorted(unknown))}. Use ISO 639-1 codes "
-            "such as en, fr or hi.",
-            field="languages",
-        )
-    return found
 
 
 def _session_minutes(value: int | None) -> int | None:
@@ -281,7 +257,7 @@ def situation_create(
         "area": _area(area),
         "topic": _topic(topic),
         **_budget(budget),
-        "languages": _languages(
+        "languages": clean_languages(
             languages if languages is not None else mentee.languages.values_list("code", flat=True)
         ),
         "session_minutes": _session_minutes(session_minutes),
@@ -337,7 +313,7 @@ def situation_update(
     if _given(budget):
         values.update(_budget(budget))
     if _given(languages):
-        values["languages"] = _languages(languages)
+        values["languages"] = clean_languages(languages)
     if _given(session_minutes):
         values["session_minutes"] = _session_minutes(session_minutes)
     if _given(as_soon_as_possible) or _given(window_start) or _given(window_end):

@@ -6,6 +6,7 @@ register their providers with ``register`` when those capabilities exist; until 
 ranking simply has no opinion on them.
 """
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,6 +118,26 @@ class TimeZoneOverlap:
         return scores
 
 
+class RecentActivity:
+    """Mentors active lately answer sooner and know the current state of things.
+
+    Activity is the last change of the profile until sessions exist to tell more; the
+    value halves about every two months.
+    """
+
+    name = "activity"
+    scale_days = 90
+
+    def values(self, *, query, mentors):
+        now = clock.now()
+        return {
+            mentor_id: SignalValue(
+                math.exp(-(now - mentor.updated_at).total_seconds() / 86400 / self.scale_days)
+            )
+            for mentor_id, mentor in mentors.items()
+        }
+
+
 class RemainingCapacity:
     """Mentors with room in their week can take the session sooner."""
 
@@ -158,6 +179,7 @@ _providers: list[SignalProvider] = [
     LanguageFit(),
     TimeZoneOverlap(),
     RemainingCapacity(),
+    RecentActivity(),
     TopicFit(),
 ]
 

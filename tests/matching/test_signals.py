@@ -1,10 +1,11 @@
 """Signals beyond relevance: price fit, language, time-zone overlap, capacity, topic."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from headstrt.accounts.models import Area
+from headstrt.accounts.models import Area, MentorProfile
+from headstrt.core import clock
 from headstrt.core.money import Money
 from headstrt.matching import signals
 from headstrt.matching.query import SituationQuery
@@ -86,3 +87,17 @@ def test_a_registered_provider_is_collected_and_replaces_one_of_the_same_name():
         assert [p.name for p in signals.providers()].count("rating") == 1
     finally:
         signals._providers[:] = before
+
+
+def test_recent_activity_decays_with_time_since_the_profile_changed():
+    fresh = MentorProfileFactory()
+    stale = MentorProfileFactory()
+    MentorProfile.objects.filter(pk=stale.pk).update(updated_at=clock.now() - timedelta(days=180))
+    stale.refresh_from_db()
+
+    values = signals.RecentActivity().values(
+        query=SituationQuery(text="x"), mentors=by_id(fresh, stale)
+    )
+
+    assert values[fresh.pk].value > 0.99
+    assert 0.1 < values[stale.pk].value < 0.2  # exp(-2)
