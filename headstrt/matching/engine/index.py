@@ -27,6 +27,9 @@ LEXICAL_SHARE = 0.5  # weight of normalised BM25 against normalised cosine for e
 POOL = 400  # passages taken from each retriever
 VOTE_DEPTH = 250  # best fused passages that vote for their mentors
 EVIDENCE = 3  # passages kept per mentor to explain a match
+# Votes are fused scores raised to this power, so one strong passage outweighs several weak
+# ones that merely share a common word.
+VOTE_POWER = 2.0
 
 
 @dataclass(frozen=True)
@@ -271,9 +274,10 @@ class MentorIndex:
         weights = self._weight.view()[rows]
         owners = self._owner.view()[rows]
         mentors, slot = np.unique(owners, return_inverse=True)
-        total = np.bincount(slot, weights=fused * weights)
-        lexical_total = np.bincount(slot, weights=lexical_part * weights)
-        semantic_total = np.bincount(slot, weights=semantic_part * weights)
+        sharpen = fused ** (VOTE_POWER - 1.0)
+        total = np.bincount(slot, weights=fused * sharpen * weights)
+        lexical_total = np.bincount(slot, weights=lexical_part * sharpen * weights)
+        semantic_total = np.bincount(slot, weights=semantic_part * sharpen * weights)
         order = np.lexsort((mentors, -total))[:limit]
         top = max(float(total.max()), 1e-12)
         lexical_top = max(float(lexical_total.max()), 1e-12)

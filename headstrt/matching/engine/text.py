@@ -46,7 +46,7 @@ _STOP_WORD_TEXT = """
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself yourselves
-    also get got im ive dont doesnt isnt cant us one"""
+    also get got im ive dont doesnt isnt cant us one want wants wanted need needs needed really"""
 STOP_WORDS = frozenset(_STOP_WORD_TEXT.split())
 
 MAX_TEXT_CHARS = 20_000

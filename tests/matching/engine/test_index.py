@@ -148,3 +148,17 @@ def test_forced_ann_path_matches_exact_search(embedder, tmp_path):
         want = set(ranked(exact, query, mode="semantic")[:10])
         overlap.append(len(want & set(ranked(loaded, query, mode="semantic")[:10])) / 10)
     assert np.mean(overlap) >= 0.8
+
+
+def test_one_passage_matching_the_whole_situation_beats_several_partial_ones(embedder):
+    index = MentorIndex.empty(embedder)
+    index.set_mentor(1, [Passage("expertise", "Salary negotiation coaching for new managers")])
+    index.set_mentor(
+        2,
+        [
+            Passage("bio", text)
+            for text in ("Salary benchmarks", "Negotiation in procurement", "Coaching runners")
+        ],
+    )
+
+    assert ranked(index, "salary negotiation coaching", mode="lexical") == [1, 2]
