@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "headstrt.core",
     "headstrt.accounts",
     "headstrt.matching",
+    "headstrt.scheduling",
     "headstrt.web",
     "headstrt.api",
     "headstrt.demo",

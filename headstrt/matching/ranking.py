@@ -35,7 +35,7 @@ WEIGHTS = {
     "rating": 0.08,
     "outcome": 0.08,
     "reliability": 0.05,
-    "availability": 0.05,
+    "availability": 0.5,  # only when a mentee asks for "as soon as possible"
     "history": 0.05,
 }
 
@@ -206,6 +206,8 @@ def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
     )
     ranked = _bounded_newcomers(ranked, mentors, limit=limit)
     ranked = _diversify(ranked, limit=limit) if query.perspectives > 1 else ranked[:limit]
+    shown = {candidate.mentor_id: mentors[candidate.mentor_id] for candidate, _ in ranked}
+    free = signals.next_free_slots(shown, minutes=query.session_minutes)
     return MatchResult(
         matches=[
             MentorMatch(
@@ -213,6 +215,7 @@ def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
                 score=round(min(max(score, 0.0), 1.0), 3),
                 reasons=_reasons(candidate, mentors[candidate.mentor_id], values),
                 price=_price(mentors[candidate.mentor_id], query),
+                next_free_slot=free.get(candidate.mentor_id),
             )
             for candidate, score in ranked
         ],

@@ -9,9 +9,11 @@ ranking simply has no opinion on them.
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
+
+from django.db.models import prefetch_related_objects
 
 from headstrt.accounts.models import MentorProfile
 from headstrt.core import clock
@@ -138,6 +140,51 @@ class RecentActivity:
         }
 
 
+def next_free_slots(
+    mentors: Mapping[int, MentorProfile], *, minutes: int | None
+) -> dict[int, datetime]:
+    """Each mentor's earliest free slot (UTC start), for those who have one."""
+    from headstrt.scheduling.selectors import mentor_next_free_slot  # scheduling builds on us
+
+    prefetch_related_objects(
+        list(mentors.values()),
+        "availability_rules",
+        "availability_exceptions",
+        "scheduling_policy",
+    )
+    now = clock.now()
+    found = {}
+    for mentor_id, mentor in mentors.items():
+        offered = {offer.minutes for offer in mentor.offers.all()}
+        if minutes and minutes not in offered:
+            continue
+        start = mentor_next_free_slot(mentor=mentor, minutes=minutes, now=now)
+        if start is not None:
+            found[mentor_id] = start
+    return found
+
+
+class EarlyAvailability:
+    """ "As soon as possible": the sooner a mentor's next free slot, the better."""
+
+    name = "availability"
+    within = timedelta(days=7)
+
+    def values(self, *, query, mentors):
+        if not query.as_soon_as_possible:
+            return {}
+        now = clock.now()
+        slots = next_free_slots(mentors, minutes=query.session_minutes)
+        scores = {}
+        for mentor_id in mentors:
+            start = slots.get(mentor_id)
+            if start is None:
+                scores[mentor_id] = SignalValue(0.0)
+            else:
+                scores[mentor_id] = SignalValue(max(0.0, 1.0 - (start - now) / self.within))
+        return scores
+
+
 class RemainingCapacity:
     """Mentors with room in their week can take the session sooner."""
 
@@ -180,6 +227,7 @@ _providers: list[SignalProvider] = [
     TimeZoneOverlap(),
     RemainingCapacity(),
     RecentActivity(),
+    EarlyAvailability(),
     TopicFit(),
 ]
 

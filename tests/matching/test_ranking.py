@@ -1,7 +1,8 @@
 """Ranking a situation: relevance, hard filters and relaxations, blocks, diversity, freshness."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +14,7 @@ from headstrt.matching.indexing import mentor_index
 from headstrt.matching.models import MentorBlock
 from headstrt.matching.query import SituationQuery
 from headstrt.matching.ranking import _bounded_newcomers, rank_mentors
+from headstrt.scheduling import services as scheduling
 from tests.factories import ExpertiseEntryFactory, MentorProfileFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +32,7 @@ def topics():
 
 
 def mentor(name, topic, description, **profile):
+    profile.setdefault("bio", "I coach people.")  # fixed, so only the expertise differs
     entry = ExpertiseEntryFactory(
         mentor=MentorProfileFactory(user__display_name=name, headline=f"{name} helps", **profile),
         topic=topic,
@@ -171,3 +174,26 @@ def test_the_index_survives_a_save_and_load(topics, settings):
     mentor_index_reset()
 
     assert names(rank_mentors(SituationQuery(text=SALARY))) == before
+
+
+def test_as_soon_as_possible_prefers_the_mentor_free_sooner(topics):
+    soon = mentor("Free Every Day", topics["salary"], "Salary negotiation")
+    later = mentor("Free Next Week", topics["salary"], "Salary negotiation and a raise")
+    mentor("Never Free", topics["salary"], "Negotiation")
+    every_day = [(weekday, time(0, 0), time(0, 0)) for weekday in range(7)]
+    scheduling.availability_set(user=soon.user, rules=every_day)
+    in_six_days = (clock.now() + timedelta(days=6)).astimezone(ZoneInfo("Europe/Paris"))
+    scheduling.availability_set(
+        user=later.user, rules=[(in_six_days.weekday(), time(9, 0), time(17, 0))]
+    )
+    any_time = rank_mentors(SituationQuery(text="salary negotiation raise"), limit=3)
+
+    result = rank_mentors(
+        SituationQuery(text="salary negotiation raise", as_soon_as_possible=True), limit=3
+    )
+
+    assert names(any_time)[0] == "Free Next Week"
+    assert names(result)[0] == "Free Every Day"
+    by_name = {m.mentor.user.display_name: m.next_free_slot for m in result.matches}
+    assert by_name["Free Every Day"] < by_name["Free Next Week"]
+    assert by_name["Never Free"] is None

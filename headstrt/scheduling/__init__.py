@@ -1,0 +1,1 @@
+"""Scheduling: mentors' availability, policies and the free slots computed from them."""
