@@ -130,6 +130,16 @@ def photo_for_viewer(*, public_id: str, viewer: User | None) -> FieldFile:
     return person.photo
 
 
+def mentor_profile_for_update(*, user: User) -> MentorProfile:
+    """The person's own mentor profile, row-locked for the calling transaction."""
+    try:
+        return MentorProfile.objects.select_for_update().get(user=user)
+    except MentorProfile.DoesNotExist:
+        raise DomainError(
+            "no_mentor_profile", "Open your mentor profile first.", status=409
+        ) from None
+
+
 def api_tokens_for_owner(*, user: User) -> QuerySet[ApiToken]:
     """The person's own API tokens, newest first."""
     return ApiToken.objects.filter(user=user)

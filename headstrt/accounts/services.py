@@ -24,6 +24,7 @@ from headstrt.accounts.models import (
     Value,
     WorkingStyle,
 )
+from headstrt.accounts.selectors import mentor_profile_for_update
 from headstrt.accounts.validation import (
     clean_int,
     clean_languages,
@@ -183,19 +184,10 @@ def mentor_profile_save(
     return profile
 
 
-def _own_mentor_profile(user: User) -> MentorProfile:
-    try:
-        return MentorProfile.objects.select_for_update().get(user=user)
-    except MentorProfile.DoesNotExist:
-        raise DomainError(
-            "no_mentor_profile", "Open your mentor profile first.", status=409
-        ) from None
-
-
 @transaction.atomic
 def mentor_profile_set_active(*, user: User, is_active: bool) -> MentorProfile:
     """Switch a mentor profile between active (listed) and paused (hidden)."""
-    profile = _own_mentor_profile(user)
+    profile = mentor_profile_for_update(user=user)
     profile.is_active = bool(is_active)
     profile.save(update_fields=["is_active", "updated_at"])
     return profile
@@ -212,7 +204,7 @@ def mentor_expertise_add(
     evidence: str = "",
 ) -> ExpertiseEntry:
     """Add one expertise entry (a taxonomy topic by slug) to the person's mentor profile."""
-    profile = _own_mentor_profile(user)
+    profile = mentor_profile_for_update(user=user)
     node = _topic(topic)
     if profile.expertise.count() >= MAX_EXPERTISE_ENTRIES:
         raise DomainError(

@@ -5,7 +5,8 @@ from datetime import date, time
 
 from django.db import transaction
 
-from headstrt.accounts.models import MentorProfile, User
+from headstrt.accounts.models import User
+from headstrt.accounts.selectors import mentor_profile_for_update
 from headstrt.accounts.validation import clean_int
 from headstrt.core.errors import DomainError
 from headstrt.scheduling.models import (
@@ -19,15 +20,6 @@ from headstrt.scheduling.slots import minutes_of
 
 MAX_RANGES_PER_DAY = 12
 WEEKDAY_NAMES = dict(Weekday.choices)
-
-
-def _own_mentor_profile(user: User) -> MentorProfile:
-    try:
-        return MentorProfile.objects.select_for_update().get(user=user)
-    except MentorProfile.DoesNotExist:
-        raise DomainError(
-            "no_mentor_profile", "Open your mentor profile first.", status=409
-        ) from None
 
 
 def _clock(value: object, *, field: str) -> time:
@@ -78,7 +70,7 @@ def availability_set(
     Times are wall-clock times in the mentor's own time zone; an end of 00:00 is midnight.
     Nothing is saved unless every rule is valid.
     """
-    profile = _own_mentor_profile(user)
+    profile = mentor_profile_for_update(user=user)
     by_weekday: dict[int, list[tuple[time, time]]] = {}
     for rule in rules:
         try:
@@ -109,7 +101,7 @@ def availability_exception_set(
     *, user: User, day: date, ranges: Sequence[tuple[time, time]] = ()
 ) -> list[AvailabilityException]:
     """Replace ``day``'s availability with ``ranges``; no ranges makes the day time off."""
-    profile = _own_mentor_profile(user)
+    profile = mentor_profile_for_update(user=user)
     if not isinstance(day, date):
         raise DomainError("invalid_date", "Pick a date.", field="day")
     _check_ranges(list(ranges), label=f"{day:%Y-%m-%d}", field="ranges")
@@ -125,7 +117,7 @@ def availability_exception_set(
 @transaction.atomic
 def availability_exception_remove(*, user: User, day: date) -> None:
     """Let ``day`` follow the weekly rules again."""
-    profile = _own_mentor_profile(user)
+    profile = mentor_profile_for_update(user=user)
     AvailabilityException.objects.filter(mentor=profile, date=day).delete()
 
 
@@ -153,7 +145,7 @@ def scheduling_policy_save(
 ) -> SchedulingPolicy:
     """Create or replace the mentor's scheduling policy; an empty weekly cap means the
     profile's weekly capacity."""
-    profile = _own_mentor_profile(user)
+    profile = mentor_profile_for_update(user=user)
     values = {
         "buffer_minutes": buffer_minutes,
         "minimum_notice_minutes": minimum_notice_minutes,
