@@ -34,6 +34,7 @@ def negotiator(db):
     mentor = MentorProfileFactory(
         user__display_name="Nia Negotiator",
         headline="Former recruiter",
+        bio="Twenty years of hiring in technology companies.",
         offers={30: 4000},
         user__languages=["en"],
     )
