@@ -1,9 +1,12 @@
-"""Availability data: weekly wall-clock rules, date exceptions and each mentor's policy."""
+"""Scheduling data: availability rules and policy, bookings, reliability lapses, calendar feeds."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from headstrt.accounts.models import MentorProfile
+from headstrt.core.ids import new_public_id
+from headstrt.core.money import Money
 
 
 class Weekday(models.IntegerChoices):
@@ -119,3 +122,151 @@ class SchedulingPolicy(models.Model):
         default=48, validators=[MinValueValidator(1), MaxValueValidator(168)]
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class BookingStatus(models.TextChoices):
+    """Where a booking is in its life.
+
+    ``held`` protects a slot during checkout; ``requested`` waits for the mentor; the
+    session takes place once ``confirmed`` and ends ``completed`` or ``no_show``.
+    """
+
+    HELD = "held", "Held during checkout"
+    REQUESTED = "requested", "Waiting for the mentor"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined by the mentor"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Statuses whose time range no other booking of the same mentor or mentee may overlap.
+OCCUPYING = (
+    BookingStatus.HELD,
+    BookingStatus.REQUESTED,
+    BookingStatus.CONFIRMED,
+    BookingStatus.COMPLETED,
+)
+
+
+class Party(models.TextChoices):
+    """One side of a session."""
+
+    MENTOR = "mentor", "Mentor"
+    MENTEE = "mentee", "Mentee"
+
+
+def new_room_name() -> str:
+    """A video room name nobody can guess (two public ids, about 118 bits)."""
+    return f"headstrt-{new_public_id()}{new_public_id()}"
+
+
+class Booking(models.Model):
+    """One micro-session between a mentor and a mentee, from hold to outcome.
+
+    ``start`` and ``end`` are UTC. ``sequence`` counts changes the participants' calendars
+    must see (the iCalendar SEQUENCE). The price is copied from the mentor's offer when the
+    slot is held, so later price changes never touch it.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    mentor = models.ForeignKey(MentorProfile, on_delete=models.CASCADE, related_name="bookings")
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookings_as_mentee"
+    )
+    situation = models.ForeignKey(
+        "matching.Situation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField()
+    price_minor = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    objective = models.TextField(max_length=1000, blank=True)
+    agenda = models.TextField(max_length=4000, blank=True)
+    status = models.CharField(
+        max_length=12, choices=BookingStatus.choices, default=BookingStatus.HELD
+    )
+    held_until = models.DateTimeField(null=True, blank=True)
+    respond_by = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_reason = models.TextField(max_length=1000, blank=True)
+    no_show_party = models.CharField(max_length=6, choices=Party.choices, blank=True)
+    sequence = models.PositiveIntegerField(default=0)
+    room = models.CharField(max_length=64, unique=True, default=new_room_name, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["mentor", "start"]),
+            models.Index(fields=["mentee", "start"]),
+            models.Index(fields=["status", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="booking_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.start:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_minor, self.currency)
+
+    def party_of(self, user) -> str | None:
+        """``mentor`` or ``mentee`` for a participant, ``None`` for anyone else."""
+        if user.pk == self.mentee_id:
+            return Party.MENTEE
+        if user.pk == self.mentor.user_id:
+            return Party.MENTOR
+        return None
+
+
+class ReliabilityKind(models.TextChoices):
+    """What a person did that counts toward their reliability."""
+
+    LATE_CANCELLATION = "late_cancellation", "Cancelled within 24 hours"
+    LATE_RESCHEDULE = "late_reschedule", "Rescheduled within 24 hours"
+    NO_SHOW = "no_show", "Did not show up"
+
+
+class ReliabilityEvent(models.Model):
+    """A recorded lapse of one participant of a booking; reliability scores count these."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reliability_events"
+    )
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reliability")
+    party = models.CharField(max_length=6, choices=Party.choices)
+    kind = models.CharField(max_length=20, choices=ReliabilityKind.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "created_at"])]
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar subscription URL; only a SHA-256 of its token is kept."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)

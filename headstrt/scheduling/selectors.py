@@ -1,33 +1,94 @@
-"""Reads of scheduling data: a mentor's policy and next free slot."""
+"""Reads of scheduling data: busy time, free slots, a participant's bookings."""
 
 from datetime import datetime, timedelta
 
-from headstrt.accounts.models import MentorProfile
-from headstrt.scheduling.slots import mentor_availability, slots_compute
+from django.db.models import Q, QuerySet
+
+from headstrt.accounts.models import MentorProfile, User
+from headstrt.core.errors import NotFound
+from headstrt.scheduling.models import OCCUPYING, Booking, BookingStatus, CalendarFeed
+from headstrt.scheduling.slots import Slot, mentor_availability, slots_compute
 
 # Search the horizon a week at a time, so a mentor free tomorrow costs one short computation.
 _SEARCH_STEP = timedelta(days=7)
+# Sessions are at most an hour, so a booking ending after ``start`` began less than this
+# before it; the margin lets the time-range query use the (person, start) indexes.
+_LONGEST_SESSION = timedelta(hours=2)
+
+
+def occupying_bookings(*, user: User, now: datetime) -> QuerySet[Booking]:
+    """Bookings that take up ``user``'s time, as mentor or as mentee: sessions to come or
+    done, requests still open and holds that have not lapsed."""
+    return Booking.objects.filter(
+        Q(mentee=user) | Q(mentor__user=user),
+        status__in=OCCUPYING,
+    ).exclude(
+        Q(status=BookingStatus.HELD, held_until__lte=now)
+        | Q(status=BookingStatus.REQUESTED, respond_by__lte=now)
+    )
+
+
+def busy_intervals(
+    *, user: User, start: datetime, end: datetime, now: datetime, exclude: Booking | None = None
+) -> list[tuple[datetime, datetime]]:
+    """The UTC intervals ``user`` is taken between ``start`` and ``end``, for slot computation.
+
+    The caller widens the window by the buffer and the day/week over which caps count.
+    """
+    bookings = occupying_bookings(user=user, now=now).filter(
+        start__lt=end, start__gte=start - _LONGEST_SESSION
+    )
+    if exclude is not None:
+        bookings = bookings.exclude(pk=exclude.pk)
+    return [(row_start, row_end) for row_start, row_end in bookings.values_list("start", "end")]
+
+
+def mentor_free_slots(
+    *,
+    mentor: MentorProfile,
+    minutes: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude: Booking | None = None,
+) -> list[Slot]:
+    """The mentor's bookable slots of ``minutes`` between ``start`` and ``end`` (UTC), with
+    their sessions, open requests and live holds (as mentor or mentee) kept clear.
+
+    Busy time is read from a week either side, so the daily and weekly caps and the
+    buffers see every booking that counts.
+    """
+    busy = busy_intervals(
+        user=mentor.user,
+        start=start - timedelta(days=8),
+        end=end + timedelta(days=8),
+        now=now,
+        exclude=exclude,
+    )
+    return slots_compute(
+        mentor_availability(mentor), minutes=minutes, start=start, end=end, now=now, busy=busy
+    )
 
 
 def mentor_next_free_slot(
     *, mentor: MentorProfile, minutes: int | None = None, now: datetime
 ) -> datetime | None:
     """Start (UTC) of the mentor's earliest free slot, for ``minutes`` or their shortest
-    offered length; ``None`` when nothing is free within the horizon or nothing is offered.
-
-    Bookings do not exist yet, so no busy intervals are subtracted.
-    """
+    offered length; ``None`` when nothing is free within the horizon or nothing is offered."""
     availability = mentor_availability(mentor)
     if minutes is None:
         if not availability.offered_minutes:
             return None
         minutes = min(availability.offered_minutes)
     horizon = now + timedelta(days=availability.horizon_days)
+    busy = busy_intervals(
+        user=mentor.user, start=now - timedelta(days=8), end=horizon + timedelta(days=8), now=now
+    )
     window_start = now
     while window_start < horizon:
         window_end = min(window_start + _SEARCH_STEP, horizon)
         slots = slots_compute(
-            availability, minutes=minutes, start=window_start, end=window_end, now=now
+            availability, minutes=minutes, start=window_start, end=window_end, now=now, busy=busy
         )
         if slots:
             return slots[0].start
@@ -36,3 +97,60 @@ def mentor_next_free_slot(
         # Overlap the windows by one session, so a slot across their boundary is not lost.
         window_start = window_end - timedelta(minutes=minutes)
     return None
+
+
+def booking_get_for_participant(*, booking_id: str, user: User) -> Booking:
+    """A booking its mentor or mentee may see; anyone else gets ``NotFound``."""
+    if not isinstance(booking_id, str):
+        raise NotFound("No such session.")
+    booking = (
+        Booking.objects.select_related("mentor__user", "mentee", "situation")
+        .filter(public_id=booking_id)
+        .filter(Q(mentee=user) | Q(mentor__user=user))
+        .first()
+    )
+    if booking is None:
+        raise NotFound("No such session.")
+    return booking
+
+
+BOOKING_LISTS = ("upcoming", "requests", "past")
+
+
+def bookings_for_participant(
+    *, user: User, now: datetime, which: str = "upcoming", role: str | None = None
+) -> QuerySet[Booking]:
+    """The person's bookings: ``upcoming`` (requests and sessions to come, soonest first),
+    ``requests`` (waiting for this person's answer as mentor) or ``past``: everything
+    else but holds, newest first.
+
+    ``role`` limits to bookings where the person is the ``mentor`` or the ``mentee``.
+    """
+    if role == "mentor":
+        mine = Q(mentor__user=user)
+    elif role == "mentee":
+        mine = Q(mentee=user)
+    else:
+        mine = Q(mentor__user=user) | Q(mentee=user)
+    bookings = Booking.objects.select_related("mentor__user", "mentee").filter(mine)
+    if which == "requests":
+        return bookings.filter(
+            mentor__user=user, status=BookingStatus.REQUESTED, respond_by__gt=now
+        ).order_by("respond_by")
+    if which == "past":
+        return (
+            bookings.exclude(status=BookingStatus.HELD).exclude(_upcoming(now)).order_by("-start")
+        )
+    return bookings.filter(_upcoming(now)).order_by("start")
+
+
+def _upcoming(now: datetime) -> Q:
+    return Q(end__gt=now) & (
+        Q(status=BookingStatus.CONFIRMED) | Q(status=BookingStatus.REQUESTED, respond_by__gt=now)
+    )
+
+
+def calendar_feed_owner(*, token_hash: str) -> User | None:
+    """The person whose calendar feed has this token hash, if the feed still exists."""
+    feed = CalendarFeed.objects.select_related("user").filter(token_hash=token_hash).first()
+    return None if feed is None else feed.user

@@ -1,0 +1,37 @@
+"""Scheduling services: availability and policy, and the life of a booking."""
+
+from headstrt.scheduling.services.availability import (
+    availability_exception_remove,
+    availability_exception_set,
+    availability_set,
+    scheduling_policy_save,
+)
+from headstrt.scheduling.services.bookings import (
+    booking_accept,
+    booking_cancel,
+    booking_checkout,
+    booking_complete,
+    booking_create,
+    booking_decline,
+    booking_hold,
+    booking_report_no_show,
+    booking_reschedule,
+    bookings_expire_lapsed,
+)
+
+__all__ = [
+    "availability_exception_remove",
+    "availability_exception_set",
+    "availability_set",
+    "scheduling_policy_save",
+    "booking_accept",
+    "booking_cancel",
+    "booking_checkout",
+    "booking_complete",
+    "booking_create",
+    "booking_decline",
+    "booking_hold",
+    "booking_report_no_show",
+    "booking_reschedule",
+    "bookings_expire_lapsed",
+]

@@ -1,0 +1,518 @@
+"""Booking services: hold a slot, check out, answer requests, reschedule, cancel, close.
+
+Every service runs in one transaction that first locks the people involved (their user
+rows, in id order), so two bookings for one person are decided one after the other; on
+SQLite the IMMEDIATE transaction mode serializes writers anyway. On PostgreSQL exclusion
+constraints also refuse overlapping bookings of one mentor or mentee, whatever the code
+does; a violation becomes the same ``slot_taken`` answer.
+"""
+
+from datetime import datetime, timedelta
+from functools import wraps
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from headstrt.accounts.models import MentorProfile, User
+from headstrt.accounts.validation import clean_text
+from headstrt.core import clock
+from headstrt.core.errors import DomainError, NotFound, PermissionDenied
+from headstrt.matching.models import Situation
+from headstrt.scheduling import notices
+from headstrt.scheduling.models import (
+    Booking,
+    BookingStatus,
+    Confirmation,
+    Party,
+    ReliabilityEvent,
+    ReliabilityKind,
+    SchedulingPolicy,
+)
+from headstrt.scheduling.selectors import busy_intervals, mentor_free_slots
+from headstrt.scheduling.slots import mentor_availability, slots_compute
+
+HOLD_MINUTES = 10
+FREE_CHANGE_HOURS = 24
+# How long after its end a session can still be marked done or reported as a no-show.
+CLOSE_WINDOW = timedelta(days=3)
+MAX_OBJECTIVE = 1000
+MAX_AGENDA = 4000
+MAX_REASON = 1000
+
+SLOT_TAKEN = "This time is no longer free. Please pick another slot."
+
+
+def _slot_taken() -> DomainError:
+    return DomainError("slot_taken", SLOT_TAKEN, field="start", status=409)
+
+
+def _overlap_refused(function):
+    """Turn a PostgreSQL exclusion-constraint violation into ``slot_taken``."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except IntegrityError as error:
+            if "no_overlap" in str(error):
+                raise _slot_taken() from None
+            raise
+
+    return wrapper
+
+
+def _lock_people(*users: User) -> None:
+    """Row-lock the people a booking decision is about, in a fixed order (no deadlocks)."""
+    ids = sorted({user.pk for user in users})
+    list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
+def _booking_for_update(*, booking_id: object, user: User) -> Booking:
+    """The booking, locked with both participants; ``NotFound`` unless ``user`` is one."""
+    if not isinstance(booking_id, str):
+        raise NotFound("No such session.")
+    found = (
+        Booking.objects.filter(public_id=booking_id)
+        .values_list("mentee_id", "mentor__user_id")
+        .first()
+    )
+    if found is None or user.pk not in found:
+        raise NotFound("No such session.")
+    _lock_people(*User.objects.filter(pk__in=found))
+    return Booking.objects.select_related("mentor__user", "mentee").get(public_id=booking_id)
+
+
+def _aware_start(start: object) -> datetime:
+    if not isinstance(start, datetime) or start.tzinfo is None:
+        raise DomainError(
+            "invalid_start",
+            "Give the start as a date and time with its offset, e.g. 2030-03-05T10:00:00Z.",
+            field="start",
+        )
+    return start
+
+
+def _check_slot(
+    *,
+    mentor: MentorProfile,
+    mentee: User,
+    start: datetime,
+    minutes: int,
+    now: datetime,
+    booking: Booking | None = None,
+) -> datetime:
+    """The slot's end, if ``start`` + ``minutes`` is a slot the mentor offers and both
+    people are free then; otherwise a ``DomainError`` saying which rule it breaks."""
+    availability = mentor_availability(mentor)
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise DomainError(
+            "invalid_minutes", "Session length is a number of minutes.", field="minutes"
+        )
+    end = start + timedelta(minutes=minutes)
+    if start <= now:
+        raise DomainError(
+            "in_past", "That time has already passed. Pick a slot to come.", field="start"
+        )
+    window = {"start": start - timedelta(minutes=1), "end": end + timedelta(minutes=1), "now": now}
+    offered = slots_compute(availability, minutes=minutes, **window)  # refuses unoffered lengths
+    if not any(slot.start == start for slot in offered):
+        notice = timedelta(minutes=availability.minimum_notice_minutes)
+        if start < now + notice:
+            hours = availability.minimum_notice_minutes / 60
+            raise DomainError(
+                "too_soon",
+                f"This mentor needs {hours:g} hours' notice. Pick a later slot.",
+                field="start",
+            )
+        if end > now + timedelta(days=availability.horizon_days):
+            raise DomainError(
+                "beyond_horizon",
+                f"This mentor takes bookings up to {availability.horizon_days} days ahead.",
+                field="start",
+            )
+        raise DomainError(
+            "not_a_slot",
+            "That time is not one of the mentor's slots. Pick a slot from their calendar.",
+            field="start",
+        )
+    free = mentor_free_slots(mentor=mentor, minutes=minutes, exclude=booking, **window)
+    if not any(slot.start == start for slot in free):
+        raise _slot_taken()
+    mentee_busy = busy_intervals(user=mentee, start=start, end=end, now=now, exclude=booking)
+    if any(busy_start < end and busy_end > start for busy_start, busy_end in mentee_busy):
+        raise DomainError(
+            "mentee_busy",
+            "You already have a session or a booking in progress at that time.",
+            field="start",
+            status=409,
+        )
+    return end
+
+
+def _release_lapsed(*, users: tuple[User, ...], now: datetime) -> None:
+    """Mark the people's lapsed holds and unanswered requests expired, so the exclusion
+    constraints see only bookings that still hold their time."""
+    theirs = Q(mentee__in=users) | Q(mentor__user__in=users)
+    Booking.objects.filter(theirs, status=BookingStatus.HELD, held_until__lte=now).update(
+        status=BookingStatus.EXPIRED, updated_at=now
+    )
+    lapsed = Booking.objects.select_related("mentor__user", "mentee").filter(
+        theirs, status=BookingStatus.REQUESTED, respond_by__lte=now
+    )
+    for booking in lapsed:
+        _expire_request(booking, now=now)
+
+
+def _expire_request(booking: Booking, *, now: datetime) -> None:
+    booking.status = BookingStatus.EXPIRED
+    booking.ended_at = now
+    booking.save(update_fields=["status", "ended_at", "updated_at"])
+    transaction.on_commit(lambda: notices.booking_changed(booking, "expired"))
+
+
+@_overlap_refused
+@transaction.atomic
+def booking_hold(
+    *,
+    mentee: User,
+    mentor_id: object,
+    start: object,
+    minutes: object,
+    situation_id: str | None = None,
+) -> Booking:
+    """Hold a mentor's slot for ``HOLD_MINUTES`` while ``mentee`` checks out.
+
+    A person's earlier live holds are released, so going back to pick another time never
+    blocks them.
+    """
+    mentor = (
+        MentorProfile.objects.select_related("user")
+        .filter(user__public_id=mentor_id, user__is_active=True)
+        .first()
+        if isinstance(mentor_id, str)
+        else None
+    )
+    if mentor is None:
+        raise NotFound("No such mentor.")
+    if mentor.user_id == mentee.pk:
+        raise DomainError("own_profile", "You cannot book a session with yourself.")
+    if not mentor.is_active:
+        raise DomainError(
+            "mentor_paused", "This mentor is not taking bookings at the moment.", status=409
+        )
+    start = _aware_start(start)
+    situation = None
+    if situation_id:
+        situation = Situation.objects.filter(public_id=situation_id, mentee=mentee).first()
+        if situation is None:
+            raise NotFound("No such situation.")
+    now = clock.now()
+    _lock_people(mentor.user, mentee)
+    _release_lapsed(users=(mentor.user, mentee), now=now)
+    Booking.objects.filter(mentee=mentee, status=BookingStatus.HELD).update(
+        status=BookingStatus.EXPIRED, updated_at=now
+    )
+    end = _check_slot(mentor=mentor, mentee=mentee, start=start, minutes=minutes, now=now)
+    offer = mentor.offers.get(minutes=minutes)
+    return Booking.objects.create(
+        mentor=mentor,
+        mentee=mentee,
+        situation=situation,
+        start=start,
+        end=end,
+        minutes=minutes,
+        price_minor=offer.price_minor,
+        currency=mentor.currency,
+        held_until=now + timedelta(minutes=HOLD_MINUTES),
+    )
+
+
+def _policy(mentor: MentorProfile) -> dict:
+    policy = SchedulingPolicy.objects.filter(mentor=mentor).first()
+    if policy is None:
+        return dict(SchedulingPolicy.DEFAULTS)
+    return {name: getattr(policy, name) for name in SchedulingPolicy.DEFAULTS}
+
+
+@_overlap_refused
+@transaction.atomic
+def booking_checkout(
+    *, mentee: User, booking_id: object, objective: str | None, agenda: str | None = ""
+) -> Booking:
+    """Finish checkout of a held slot: the session is confirmed at once, or sent to the
+    mentor as a request, as the mentor's policy says.
+
+    A lapsed hold still succeeds if the slot is still free.
+    """
+    booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    if booking.mentee_id != mentee.pk:
+        raise PermissionDenied("Only the mentee checks out a booking.")
+    objective = clean_text(
+        objective, field="objective", label="Objective", max_length=MAX_OBJECTIVE, required=True
+    )
+    agenda = clean_text(agenda, field="agenda", label="Agenda", max_length=MAX_AGENDA)
+    lapsed_hold = booking.status == BookingStatus.EXPIRED and booking.respond_by is None
+    if booking.status != BookingStatus.HELD and not lapsed_hold:
+        raise DomainError("not_held", "This booking is already checked out.", status=409)
+    now = clock.now()
+    if booking.status == BookingStatus.EXPIRED or booking.held_until <= now:
+        _release_lapsed(users=(booking.mentor.user, mentee), now=now)
+        try:
+            _check_slot(
+                mentor=booking.mentor,
+                mentee=mentee,
+                start=booking.start,
+                minutes=booking.minutes,
+                now=now,
+                booking=booking,
+            )
+        except DomainError as error:
+            if error.code in {"slot_taken", "mentee_busy"}:
+                raise DomainError(
+                    "hold_expired",
+                    "Your hold on this slot ran out and someone else took it. "
+                    "Please pick another slot.",
+                    field="start",
+                    status=409,
+                ) from None
+            raise
+    booking.objective, booking.agenda = objective, agenda
+    booking.held_until = None
+    policy = _policy(booking.mentor)
+    if policy["confirmation"] == Confirmation.REQUEST:
+        booking.status = BookingStatus.REQUESTED
+        booking.respond_by = min(
+            now + timedelta(hours=policy["response_window_hours"]), booking.start
+        )
+        change = "requested"
+    else:
+        # Paid sessions will confirm together with their payment once payments exist.
+        booking.status = BookingStatus.CONFIRMED
+        booking.confirmed_at = now
+        change = "confirmed"
+    booking.save()
+    transaction.on_commit(lambda: notices.booking_changed(booking, change))
+    return booking
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    mentee: User,
+    mentor_id: object,
+    start: object,
+    minutes: object,
+    objective: str | None,
+    agenda: str | None = "",
+    situation_id: str | None = None,
+) -> Booking:
+    """Hold and check out in one step (API clients that already have the objective)."""
+    if not (objective or "").strip():
+        raise DomainError("required", "Objective is required.", field="objective")
+    held = booking_hold(
+        mentee=mentee,
+        mentor_id=mentor_id,
+        start=start,
+        minutes=minutes,
+        situation_id=situation_id,
+    )
+    return booking_checkout(
+        mentee=mentee, booking_id=held.public_id, objective=objective, agenda=agenda
+    )
+
+
+def _answerable(booking: Booking, *, mentor: User, now: datetime) -> None:
+    if booking.mentor.user_id != mentor.pk:
+        raise PermissionDenied("Only the mentor answers a request.")
+    if booking.status == BookingStatus.REQUESTED and booking.respond_by <= now:
+        _expire_request(booking, now=now)
+    if booking.status != BookingStatus.REQUESTED:
+        raise DomainError(
+            "not_a_request",
+            f"This booking is {booking.get_status_display().lower()}; there is nothing to answer.",
+            status=409,
+        )
+
+
+@transaction.atomic
+def booking_accept(*, mentor: User, booking_id: object) -> Booking:
+    """The mentor accepts a request; the session is confirmed."""
+    booking = _booking_for_update(booking_id=booking_id, user=mentor)
+    now = clock.now()
+    _answerable(booking, mentor=mentor, now=now)
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = now
+    booking.save(update_fields=["status", "confirmed_at", "updated_at"])
+    transaction.on_commit(lambda: notices.booking_changed(booking, "accepted"))
+    return booking
+
+
+@transaction.atomic
+def booking_decline(*, mentor: User, booking_id: object, reason: str | None = "") -> Booking:
+    """The mentor declines a request; the slot is free again and the mentee is told."""
+    booking = _booking_for_update(booking_id=booking_id, user=mentor)
+    now = clock.now()
+    _answerable(booking, mentor=mentor, now=now)
+    booking.end_reason = clean_text(reason, field="reason", label="Reason", max_length=MAX_REASON)
+    booking.status = BookingStatus.DECLINED
+    booking.ended_at, booking.ended_by = now, mentor
+    booking.save(update_fields=["status", "ended_at", "ended_by", "end_reason", "updated_at"])
+    transaction.on_commit(lambda: notices.booking_changed(booking, "declined"))
+    return booking
+
+
+def _record_lapse(booking: Booking, *, person: User, kind: str, now: datetime) -> None:
+    ReliabilityEvent.objects.create(
+        person=person, booking=booking, party=booking.party_of(person), kind=kind, created_at=now
+    )
+
+
+def _changeable(booking: Booking, *, now: datetime, action: str) -> None:
+    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.REQUESTED):
+        raise DomainError(
+            "not_changeable",
+            f"This booking is {booking.get_status_display().lower()}; it cannot be {action}.",
+            status=409,
+        )
+    if booking.start <= now:
+        raise DomainError(
+            "already_started",
+            f"This session has already started, so it cannot be {action}. "
+            "Mark it as done or report a no-show instead.",
+            status=409,
+        )
+
+
+def is_late_change(booking: Booking, *, now: datetime) -> bool:
+    """Whether changing ``booking`` now falls inside the 24 hours before its start."""
+    return booking.start - now < timedelta(hours=FREE_CHANGE_HOURS)
+
+
+@_overlap_refused
+@transaction.atomic
+def booking_reschedule(*, user: User, booking_id: object, start: object) -> Booking:
+    """Move a session or request to another of the mentor's free slots, same length.
+
+    Free until 24 hours before the start; later moves are recorded as late for the
+    person who moved it (a confirmed session only). Calendars get the same event with a
+    higher sequence.
+    """
+    booking = _booking_for_update(booking_id=booking_id, user=user)
+    now = clock.now()
+    _changeable(booking, now=now, action="rescheduled")
+    start = _aware_start(start)
+    if start == booking.start:
+        raise DomainError("same_time", "The session is already at that time.", field="start")
+    _release_lapsed(users=(booking.mentor.user, booking.mentee), now=now)
+    booking.end = _check_slot(
+        mentor=booking.mentor,
+        mentee=booking.mentee,
+        start=start,
+        minutes=booking.minutes,
+        now=now,
+        booking=booking,
+    )
+    if booking.status == BookingStatus.CONFIRMED and is_late_change(booking, now=now):
+        _record_lapse(booking, person=user, kind=ReliabilityKind.LATE_RESCHEDULE, now=now)
+    booking.start = start
+    booking.sequence += 1
+    booking.save(update_fields=["start", "end", "sequence", "updated_at"])
+    transaction.on_commit(lambda: notices.booking_changed(booking, "rescheduled"))
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, user: User, booking_id: object, reason: str | None = "") -> Booking:
+    """Cancel a session or request before it starts, or release one's own hold.
+
+    Cancelling a confirmed session within 24 hours of its start is recorded as a late
+    cancellation of the person who cancelled.
+    """
+    booking = _booking_for_update(booking_id=booking_id, user=user)
+    now = clock.now()
+    reason = clean_text(reason, field="reason", label="Reason", max_length=MAX_REASON)
+    if booking.status == BookingStatus.HELD:
+        if booking.mentee_id != user.pk:
+            raise PermissionDenied("Only the mentee can release a hold.")
+        booking.status = BookingStatus.CANCELLED
+        booking.ended_at, booking.ended_by = now, user
+        booking.save(update_fields=["status", "ended_at", "ended_by", "updated_at"])
+        return booking
+    _changeable(booking, now=now, action="cancelled")
+    if booking.status == BookingStatus.CONFIRMED and is_late_change(booking, now=now):
+        _record_lapse(booking, person=user, kind=ReliabilityKind.LATE_CANCELLATION, now=now)
+    booking.status = BookingStatus.CANCELLED
+    booking.ended_at, booking.ended_by, booking.end_reason = now, user, reason
+    booking.sequence += 1
+    booking.save(
+        update_fields=["status", "ended_at", "ended_by", "end_reason", "sequence", "updated_at"]
+    )
+    transaction.on_commit(lambda: notices.booking_changed(booking, "cancelled"))
+    return booking
+
+
+def _closable(booking: Booking, *, now: datetime, action: str) -> None:
+    if booking.status != BookingStatus.CONFIRMED:
+        raise DomainError(
+            "not_confirmed",
+            f"This booking is {booking.get_status_display().lower()}; it cannot be {action}.",
+            status=409,
+        )
+    if now < booking.start:
+        raise DomainError(
+            "not_started",
+            f"The session has not started yet, so it cannot be {action}.",
+            status=409,
+        )
+    if now > booking.end + CLOSE_WINDOW:
+        raise DomainError(
+            "too_late", f"Sessions can be {action} up to 3 days after they end.", status=409
+        )
+
+
+@transaction.atomic
+def booking_complete(*, user: User, booking_id: object) -> Booking:
+    """Either participant marks a session that has started as done."""
+    booking = _booking_for_update(booking_id=booking_id, user=user)
+    now = clock.now()
+    _closable(booking, now=now, action="marked as done")
+    booking.status = BookingStatus.COMPLETED
+    booking.ended_at, booking.ended_by = now, user
+    booking.save(update_fields=["status", "ended_at", "ended_by", "updated_at"])
+    transaction.on_commit(lambda: notices.booking_changed(booking, "completed"))
+    return booking
+
+
+@transaction.atomic
+def booking_report_no_show(*, user: User, booking_id: object) -> Booking:
+    """A participant reports that the other side did not show up; it is recorded against
+    the other side's reliability (and can be contested through a dispute)."""
+    booking = _booking_for_update(booking_id=booking_id, user=user)
+    now = clock.now()
+    _closable(booking, now=now, action="reported as a no-show")
+    absent = booking.mentee if booking.party_of(user) == Party.MENTOR else booking.mentor.user
+    booking.status = BookingStatus.NO_SHOW
+    booking.no_show_party = booking.party_of(absent)
+    booking.ended_at, booking.ended_by = now, user
+    booking.save(update_fields=["status", "no_show_party", "ended_at", "ended_by", "updated_at"])
+    _record_lapse(booking, person=absent, kind=ReliabilityKind.NO_SHOW, now=now)
+    transaction.on_commit(lambda: notices.booking_changed(booking, "no_show"))
+    return booking
+
+
+@transaction.atomic
+def bookings_expire_lapsed() -> int:
+    """Expire every unanswered request past its response window and every lapsed hold,
+    telling the mentees whose requests expired. Safe to run any number of times."""
+    now = clock.now()
+    Booking.objects.filter(status=BookingStatus.HELD, held_until__lte=now).update(
+        status=BookingStatus.EXPIRED, updated_at=now
+    )
+    lapsed = list(
+        Booking.objects.select_for_update()
+        .select_related("mentor__user", "mentee")
+        .filter(status=BookingStatus.REQUESTED, respond_by__lte=now)
+    )
+    for booking in lapsed:
+        _expire_request(booking, now=now)
+    return len(lapsed)
