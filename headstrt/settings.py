@@ -177,6 +177,9 @@ ACCOUNT_RATE_LIMITS = {
 # empty means the small static model that ships with Headstrt (see docs/matching.md).
 HEADSTRT_EMBEDDING_MODEL = os.environ.get("HEADSTRT_EMBEDDING_MODEL", "")
 
+# The video room of a session: a URL template where {room} is the booking's unguessable room.
+HEADSTRT_VIDEO_ROOM_URL = os.environ.get("HEADSTRT_VIDEO_ROOM_URL", "https://meet.jit.si/{room}")
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True

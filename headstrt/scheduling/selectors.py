@@ -14,6 +14,10 @@ _SEARCH_STEP = timedelta(days=7)
 # Sessions are at most an hour, so a booking ending after ``start`` began less than this
 # before it; the margin lets the time-range query use the (person, start) indexes.
 _LONGEST_SESSION = timedelta(hours=2)
+# The video room opens a little before the start, so people can check their sound.
+JOIN_EARLY = timedelta(minutes=10)
+# How long after its end a session can still be marked done or reported as a no-show.
+CLOSE_WINDOW = timedelta(days=3)
 
 
 def occupying_bookings(*, user: User, now: datetime) -> QuerySet[Booking]:
@@ -154,3 +158,28 @@ def calendar_feed_owner(*, token_hash: str) -> User | None:
     """The person whose calendar feed has this token hash, if the feed still exists."""
     feed = CalendarFeed.objects.select_related("user").filter(token_hash=token_hash).first()
     return None if feed is None else feed.user
+
+
+def booking_actions(*, booking: Booking, user: User, now: datetime) -> frozenset[str]:
+    """What ``user`` may do with ``booking`` now: any of ``checkout``, ``accept``,
+    ``decline``, ``reschedule``, ``cancel``, ``complete``, ``report_no_show``, ``join``.
+
+    The web page shows these buttons and the API lists them; the services enforce the same
+    rules, so a stale page gets a clear error rather than a wrong change.
+    """
+    party = booking.party_of(user)
+    status = booking.status
+    actions = set()
+    if status == BookingStatus.HELD and party == "mentee":
+        actions.add("checkout")
+    open_request = status == BookingStatus.REQUESTED and booking.respond_by > now
+    if open_request and party == "mentor":
+        actions |= {"accept", "decline"}
+    if (status == BookingStatus.CONFIRMED or open_request) and now < booking.start:
+        actions |= {"reschedule", "cancel"}
+    if status == BookingStatus.CONFIRMED:
+        if booking.start - JOIN_EARLY <= now <= booking.end:
+            actions.add("join")
+        if booking.start <= now <= booking.end + CLOSE_WINDOW:
+            actions |= {"complete", "report_no_show"}
+    return frozenset(actions)

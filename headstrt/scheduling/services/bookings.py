@@ -28,13 +28,11 @@ from headstrt.scheduling.models import (
     ReliabilityKind,
     SchedulingPolicy,
 )
-from headstrt.scheduling.selectors import busy_intervals, mentor_free_slots
+from headstrt.scheduling.selectors import CLOSE_WINDOW, busy_intervals, mentor_free_slots
 from headstrt.scheduling.slots import mentor_availability, slots_compute
 
 HOLD_MINUTES = 10
 FREE_CHANGE_HOURS = 24
-# How long after its end a session can still be marked done or reported as a no-show.
-CLOSE_WINDOW = timedelta(days=3)
 MAX_OBJECTIVE = 1000
 MAX_AGENDA = 4000
 MAX_REASON = 1000
