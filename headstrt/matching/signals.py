@@ -144,7 +144,12 @@ def next_free_slots(
     mentors: Mapping[int, MentorProfile], *, minutes: int | None
 ) -> dict[int, datetime]:
     """Each mentor's earliest free slot (UTC start), for those who have one."""
-    from headstrt.scheduling.selectors import mentor_next_free_slot  # scheduling builds on us
+    # scheduling builds on matching, so it is imported here rather than at the top
+    from headstrt.scheduling.selectors import (
+        busy_intervals_of_people,
+        mentor_next_free_slot,
+        next_free_slot_window,
+    )
 
     prefetch_related_objects(
         list(mentors.values()),
@@ -153,12 +158,17 @@ def next_free_slots(
         "scheduling_policy",
     )
     now = clock.now()
+    busy = busy_intervals_of_people(
+        users=[mentor.user for mentor in mentors.values()], now=now, **next_free_slot_window(now)
+    )
     found = {}
     for mentor_id, mentor in mentors.items():
         offered = {offer.minutes for offer in mentor.offers.all()}
         if minutes and minutes not in offered:
             continue
-        start = mentor_next_free_slot(mentor=mentor, minutes=minutes, now=now)
+        start = mentor_next_free_slot(
+            mentor=mentor, minutes=minutes, now=now, busy=busy.get(mentor.user_id, [])
+        )
         if start is not None:
             found[mentor_id] = start
     return found

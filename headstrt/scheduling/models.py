@@ -81,6 +81,9 @@ class Confirmation(models.TextChoices):
     REQUEST = "request", "Request"
 
 
+MAX_HORIZON_DAYS = 365
+
+
 class SchedulingPolicy(models.Model):
     """How a mentor wants to be booked. A mentor without a row gets ``DEFAULTS``.
 
@@ -107,7 +110,7 @@ class SchedulingPolicy(models.Model):
         default=120, validators=[MaxValueValidator(14 * 24 * 60)]
     )
     horizon_days = models.PositiveSmallIntegerField(
-        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(MAX_HORIZON_DAYS)]
     )
     max_sessions_per_day = models.PositiveSmallIntegerField(
         default=4, validators=[MinValueValidator(1), MaxValueValidator(24)]

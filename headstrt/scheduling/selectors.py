@@ -1,12 +1,19 @@
 """Reads of scheduling data: busy time, free slots, a participant's bookings."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
 from headstrt.accounts.models import MentorProfile, User
 from headstrt.core.errors import NotFound
-from headstrt.scheduling.models import OCCUPYING, Booking, BookingStatus, CalendarFeed
+from headstrt.scheduling.models import (
+    MAX_HORIZON_DAYS,
+    OCCUPYING,
+    Booking,
+    BookingStatus,
+    CalendarFeed,
+)
 from headstrt.scheduling.slots import Slot, mentor_availability, slots_compute
 
 # Search the horizon a week at a time, so a mentor free tomorrow costs one short computation.
@@ -24,12 +31,8 @@ def occupying_bookings(*, user: User, now: datetime) -> QuerySet[Booking]:
     """Bookings that take up ``user``'s time, as mentor or as mentee: sessions to come or
     done, requests still open and holds that have not lapsed."""
     return Booking.objects.filter(
-        Q(mentee=user) | Q(mentor__user=user),
-        status__in=OCCUPYING,
-    ).exclude(
-        Q(status=BookingStatus.HELD, held_until__lte=now)
-        | Q(status=BookingStatus.REQUESTED, respond_by__lte=now)
-    )
+        Q(mentee=user) | Q(mentor__user=user), status__in=OCCUPYING
+    ).exclude(_lapsed(now))
 
 
 def busy_intervals(
@@ -39,12 +42,41 @@ def busy_intervals(
 
     The caller widens the window by the buffer and the day/week over which caps count.
     """
-    bookings = occupying_bookings(user=user, now=now).filter(
-        start__lt=end, start__gte=start - _LONGEST_SESSION
+    return busy_intervals_of_people(
+        users=[user], start=start, end=end, now=now, exclude=exclude
+    ).get(user.pk, [])
+
+
+def busy_intervals_of_people(
+    *,
+    users: Sequence[User],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    exclude: Booking | None = None,
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """``busy_intervals`` for several people in one query, keyed by user id."""
+    ids = [user.pk for user in users]
+    bookings = (
+        Booking.objects.filter(Q(mentee__in=ids) | Q(mentor__user__in=ids), status__in=OCCUPYING)
+        .exclude(_lapsed(now))
+        .filter(start__lt=end, start__gte=start - _LONGEST_SESSION)
     )
     if exclude is not None:
         bookings = bookings.exclude(pk=exclude.pk)
-    return [(row_start, row_end) for row_start, row_end in bookings.values_list("start", "end")]
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    for mentee_id, mentor_user_id, row_start, row_end in bookings.values_list(
+        "mentee_id", "mentor__user_id", "start", "end"
+    ):
+        for person in {mentee_id, mentor_user_id}.intersection(ids):
+            busy.setdefault(person, []).append((row_start, row_end))
+    return busy
+
+
+def _lapsed(now: datetime) -> Q:
+    return Q(status=BookingStatus.HELD, held_until__lte=now) | Q(
+        status=BookingStatus.REQUESTED, respond_by__lte=now
+    )
 
 
 def mentor_free_slots(
@@ -75,19 +107,26 @@ def mentor_free_slots(
 
 
 def mentor_next_free_slot(
-    *, mentor: MentorProfile, minutes: int | None = None, now: datetime
+    *,
+    mentor: MentorProfile,
+    minutes: int | None = None,
+    now: datetime,
+    busy: Sequence[tuple[datetime, datetime]] | None = None,
 ) -> datetime | None:
     """Start (UTC) of the mentor's earliest free slot, for ``minutes`` or their shortest
-    offered length; ``None`` when nothing is free within the horizon or nothing is offered."""
+    offered length; ``None`` when nothing is free within the horizon or nothing is offered.
+
+    ``busy`` may carry the mentor's busy intervals when the caller fetched them in bulk
+    (see ``next_free_slot_window``).
+    """
     availability = mentor_availability(mentor)
     if minutes is None:
         if not availability.offered_minutes:
             return None
         minutes = min(availability.offered_minutes)
     horizon = now + timedelta(days=availability.horizon_days)
-    busy = busy_intervals(
-        user=mentor.user, start=now - timedelta(days=8), end=horizon + timedelta(days=8), now=now
-    )
+    if busy is None:
+        busy = busy_intervals(user=mentor.user, now=now, **next_free_slot_window(now))
     window_start = now
     while window_start < horizon:
         window_end = min(window_start + _SEARCH_STEP, horizon)
@@ -101,6 +140,12 @@ def mentor_next_free_slot(
         # Overlap the windows by one session, so a slot across their boundary is not lost.
         window_start = window_end - timedelta(minutes=minutes)
     return None
+
+
+def next_free_slot_window(now: datetime) -> dict[str, datetime]:
+    """The span of busy time ``mentor_next_free_slot`` needs: the longest horizon plus the
+    week either side over which caps count."""
+    return {"start": now - timedelta(days=8), "end": now + timedelta(days=MAX_HORIZON_DAYS + 8)}
 
 
 def booking_get_for_participant(*, booking_id: str, user: User) -> Booking:
@@ -168,6 +213,8 @@ def booking_actions(*, booking: Booking, user: User, now: datetime) -> frozenset
     rules, so a stale page gets a clear error rather than a wrong change.
     """
     party = booking.party_of(user)
+    if party is None:
+        return frozenset()
     status = booking.status
     actions = set()
     if status == BookingStatus.HELD and party == "mentee":

@@ -10,6 +10,7 @@ from headstrt.accounts.selectors import mentor_profile_for_update
 from headstrt.accounts.validation import clean_int
 from headstrt.core.errors import DomainError
 from headstrt.scheduling.models import (
+    MAX_HORIZON_DAYS,
     AvailabilityException,
     AvailabilityRule,
     Confirmation,
@@ -124,7 +125,7 @@ def availability_exception_remove(*, user: User, day: date) -> None:
 POLICY_LIMITS = {
     "buffer_minutes": ("Buffer between sessions (minutes)", 0, 120),
     "minimum_notice_minutes": ("Minimum notice (minutes)", 0, 14 * 24 * 60),
-    "horizon_days": ("Booking horizon (days)", 1, 365),
+    "horizon_days": ("Booking horizon (days)", 1, MAX_HORIZON_DAYS),
     "max_sessions_per_day": ("Sessions per day", 1, 24),
     "max_sessions_per_week": ("Sessions per week", 1, 100),
     "response_window_hours": ("Response window (hours)", 1, 168),
