@@ -8,6 +8,7 @@ stay exactly who they were. Nothing here touches the database.
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import time
 from functools import cache
 from itertools import accumulate
 
@@ -100,7 +101,8 @@ class ExpertiseSketch:
 
 @dataclass(frozen=True)
 class MentorSketch:
-    """A demo mentor profile; ``offers`` maps minutes to a price in minor units."""
+    """A demo mentor profile; ``offers`` maps minutes to a price in minor units and
+    ``availability`` holds weekly (weekday, start, end) ranges on the mentor's clock."""
 
     headline: str
     bio: str
@@ -109,6 +111,7 @@ class MentorSketch:
     weekly_capacity: int
     is_active: bool
     expertise: tuple[ExpertiseSketch, ...]
+    availability: tuple[tuple[int, time, time], ...]
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,28 @@ def _offers(rng: random.Random, region: Region) -> dict[int, int]:
     return offers
 
 
+# Wall-clock ranges people tend to keep free for short sessions.
+AVAILABILITY_RANGES = (
+    (time(7, 30), time(9)),
+    (time(9), time(12)),
+    (time(12), time(13, 30)),
+    (time(14), time(17)),
+    (time(18), time(21)),
+)
+
+
+def _availability(rng: random.Random) -> tuple[tuple[int, time, time], ...]:
+    """Two to five weekdays (sometimes a weekend day), each with one or two ranges."""
+    days = sorted(rng.sample(range(5), rng.randint(2, 5)))
+    if rng.random() < 0.3:
+        days.append(rng.choice((5, 6)))
+    rules = []
+    for day in days:
+        for start, end in sorted(rng.sample(AVAILABILITY_RANGES, rng.choice((1, 1, 2)))):
+            rules.append((day, start, end))
+    return tuple(rules)
+
+
 def _style(rng: random.Random) -> StyleSketch:
     return StyleSketch(
         communication=_weighted(rng, COMMUNICATION),
@@ -335,6 +360,8 @@ def sketch_mentor(catalogue: Catalogue, *, seed: int, index: int) -> Sketch:
         weekly_capacity=_weighted(rng, WEEKLY_CAPACITY),
         is_active=rng.random() >= PAUSED_SHARE,
         expertise=tuple(expertise),
+        # A separate stream, so adding availability left every other drawn detail as it was.
+        availability=_availability(_rng(seed, "availability", index)),
     )
     mentee = (
         _mentee(rng, catalogue, avoid=persona.categories)

@@ -5,6 +5,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import time
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -23,6 +24,7 @@ from headstrt.accounts.models import (
     User,
     WorkingStyle,
 )
+from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.core.ids import new_public_ids
 from headstrt.demo.population import (
@@ -35,6 +37,9 @@ from headstrt.demo.population import (
     sketch_mentee,
     sketch_mentor,
 )
+from headstrt.scheduling import services as scheduling
+from headstrt.scheduling.models import AvailabilityRule, Booking
+from headstrt.scheduling.selectors import mentor_next_free_slot
 
 BATCH_SIZE = 1000
 MAX_PEOPLE = 1_000_000
@@ -128,6 +133,14 @@ def _store(sketches: Sequence[Sketch], existing: _Existing) -> None:
             SessionOffer(mentor_id=profile.pk, minutes=minutes, price_minor=price)
             for s, profile in mentors
             for minutes, price in s.mentor.offers.items()
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    AvailabilityRule.objects.bulk_create(
+        [
+            AvailabilityRule(mentor_id=profile.pk, weekday=weekday, start=start, end=end)
+            for s, profile in mentors
+            for weekday, start, end in s.mentor.availability
         ],
         batch_size=BATCH_SIZE,
     )
@@ -304,6 +317,12 @@ def _demo_mentor(user: User) -> None:
     accounts.working_style_save(
         user=user, communication="talk", directness=4, pace=4, values=["honesty", "pragmatism"]
     )
+    weekdays_9_to_12_and_17_to_20 = [
+        (weekday, start, end)
+        for weekday in range(5)
+        for start, end in ((time(9), time(12)), (time(17), time(20)))
+    ]
+    scheduling.availability_set(user=user, rules=weekdays_9_to_12_and_17_to_20)
 
 
 def _demo_mentee(user: User) -> None:
@@ -326,6 +345,21 @@ def _demo_mentee(user: User) -> None:
     )
 
 
+def _demo_session(*, mentee: User, mentor: User) -> None:
+    """Book the demo mentee's first session with the demo mentor, so both see one."""
+    profile = MentorProfile.objects.get(user=mentor)
+    start = mentor_next_free_slot(mentor=profile, minutes=30, now=clock.now())
+    if start is not None:
+        scheduling.booking_create(
+            mentee=mentee,
+            mentor_id=mentor.public_id,
+            start=start,
+            minutes=30,
+            objective="Leave with a number to ask for and the first sentence to say it with",
+            agenda="1. The offer I have\n2. What the market pays\n3. Rehearse the opening",
+        )
+
+
 @transaction.atomic
 def demo_logins_create() -> list[DemoLogin]:
     """Create (or repair) the demo mentee, demo mentor and demo admin, with verified emails.
@@ -344,6 +378,8 @@ def demo_logins_create() -> list[DemoLogin]:
     mentor = _demo_user("demo.mentor@headstrt.test", "Demo Mentor")
     if not MentorProfile.objects.filter(user=mentor).exists():
         _demo_mentor(mentor)
+    if not Booking.objects.filter(mentee=mentee).exists():
+        _demo_session(mentee=mentee, mentor=mentor)
     admin = _demo_user("demo.admin@headstrt.test", "Demo Admin", is_staff=True, is_superuser=True)
     return [
         DemoLogin(role, user.email, DEMO_PASSWORD)

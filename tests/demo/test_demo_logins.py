@@ -4,8 +4,10 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from headstrt.accounts.models import MenteeProfile, MentorProfile, User
+from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.demo.services import demo_logins_create
+from headstrt.scheduling.models import Booking, BookingStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,16 @@ def test_demo_people_have_full_profiles_and_the_admin_is_staff():
     assert mentee.interests.exists() and mentee.goals
     admin = User.objects.get(email="demo.admin@headstrt.test")
     assert admin.is_staff and admin.is_superuser
+
+
+def test_the_demo_mentee_has_a_confirmed_session_with_the_demo_mentor():
+    demo_logins_create()
+    demo_logins_create()
+
+    [session] = Booking.objects.filter(mentee__email="demo.mentee@headstrt.test")
+    assert session.mentor.user.email == "demo.mentor@headstrt.test"
+    assert session.status == BookingStatus.CONFIRMED and session.objective
+    assert session.start > clock.now()
 
 
 def test_running_again_repairs_the_password_and_keeps_profile_edits(client):

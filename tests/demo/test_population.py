@@ -57,12 +57,15 @@ def test_generates_mentors_and_mentees_with_everything_a_profile_needs():
     assert (summary.mentors_added, summary.mentees_added) == (30, 60)
     assert (summary.mentors, summary.mentees) == (30, 60)
     mentors = MentorProfile.objects.annotate(
-        entries=Count("expertise", distinct=True), lengths=Count("offers", distinct=True)
+        entries=Count("expertise", distinct=True),
+        lengths=Count("offers", distinct=True),
+        ranges=Count("availability_rules", distinct=True),
     )
     assert mentors.count() == 30
     for mentor in mentors:
         assert 1 <= mentor.entries <= 5
         assert mentor.lengths >= 1
+        assert mentor.ranges >= 2  # at least two weekdays a week to book
         assert validate_currency(mentor.currency) == mentor.currency
     assert MenteeProfile.objects.count() >= 60
     assert not MenteeProfile.objects.filter(interests=None).exists()
