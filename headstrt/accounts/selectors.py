@@ -167,7 +167,9 @@ def parse_price_filter(amount: str | None, currency: str | None) -> Money | None
 
 def account_export(*, user: User) -> dict:
     """Everything the platform holds about the person, as JSON-ready data."""
-    from headstrt.matching.selectors import situations_export  # matching builds on accounts
+    # matching and scheduling build on accounts, so they are imported here
+    from headstrt.matching.selectors import situations_export
+    from headstrt.scheduling.selectors import scheduling_export
 
     mentor = mentor_profile_for_owner(user=user)
     mentee = getattr(user, "mentee_profile", None) if hasattr(user, "mentee_profile") else None
@@ -229,4 +231,5 @@ def account_export(*, user: User) -> dict:
             for token in api_tokens_for_owner(user=user)
         ],
         **situations_export(mentee=user),
+        **scheduling_export(user=user),
     }

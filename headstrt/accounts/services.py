@@ -114,7 +114,11 @@ def user_remove_photo(*, user: User) -> User:
 
 @transaction.atomic
 def account_delete(*, user: User) -> None:
-    """Delete a person's account and everything that belongs only to them."""
+    """Delete a person's account and everything that belongs only to them; their sessions
+    to come are cancelled first, so the other side is told."""
+    from headstrt.scheduling.services import bookings_cancel_on_departure  # builds on accounts
+
+    bookings_cancel_on_departure(user=user)
     photo = user.photo.name if user.photo else None
     storage = user.photo.storage
     user.delete()

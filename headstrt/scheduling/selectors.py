@@ -230,3 +230,36 @@ def booking_actions(*, booking: Booking, user: User, now: datetime) -> frozenset
         if booking.start <= now <= booking.end + CLOSE_WINDOW:
             actions |= {"complete", "report_no_show"}
     return frozenset(actions)
+
+
+def scheduling_export(*, user: User) -> dict:
+    """The person's availability and bookings, for "download my data"."""
+    profile = MentorProfile.objects.filter(user=user).first()
+    bookings = Booking.objects.select_related("mentor__user", "mentee").filter(
+        Q(mentee=user) | Q(mentor__user=user)
+    )
+    return {
+        "availability": []
+        if profile is None
+        else [
+            {"weekday": rule.weekday, "start": f"{rule.start:%H:%M}", "end": f"{rule.end:%H:%M}"}
+            for rule in profile.availability_rules.all()
+        ],
+        "sessions": [
+            {
+                "id": booking.public_id,
+                "role": booking.party_of(user),
+                "with": (
+                    booking.mentor.user if booking.mentee_id == user.pk else booking.mentee
+                ).display_name,
+                "start": booking.start.isoformat(),
+                "end": booking.end.isoformat(),
+                "status": booking.status,
+                "objective": booking.objective,
+                "agenda": booking.agenda,
+                "price_minor": booking.price_minor,
+                "currency": booking.currency,
+            }
+            for booking in bookings
+        ],
+    }

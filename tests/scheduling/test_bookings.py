@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from headstrt.accounts.selectors import account_export
+from headstrt.accounts.services import account_delete
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.scheduling import notices, services
@@ -620,3 +622,36 @@ def test_a_constraint_violation_reads_as_slot_taken(frozen, mentor, mentee, monk
     error = refused("slot_taken", book, mentor=mentor, mentee=UserFactory())
 
     assert error.status == 409 and Booking.objects.count() == 1
+
+
+def test_leaving_the_platform_cancels_sessions_to_come_and_tells_the_other_side(
+    frozen, mentor, mentee, monkeypatch, django_capture_on_commit_callbacks
+):
+    booking = book(mentor, mentee)
+    told = []
+    monkeypatch.setattr(
+        notices,
+        "booking_changed",
+        lambda booking, change: told.append((booking.public_id, booking.status, change)),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(user=mentee)
+
+    assert told == [(booking.public_id, BookingStatus.CANCELLED, "cancelled")]
+    assert not Booking.objects.exists()
+    assert mentor_next_free_slot(mentor=mentor, minutes=30, now=NOW) == TUESDAY_9
+
+
+def test_the_data_export_holds_the_persons_sessions_and_availability(frozen, mentor, mentee):
+    book(mentor, mentee)
+    book(mentor, UserFactory(), start=TUESDAY_9 + timedelta(hours=2))
+
+    mine = account_export(user=mentee)
+    theirs = account_export(user=mentor.user)
+
+    [session] = mine["sessions"]
+    assert session["role"] == "mentee" and session["with"] == mentor.user.display_name
+    assert session["objective"] == "Ask for 15% more" and mine["availability"] == []
+    assert len(theirs["sessions"]) == 2
+    assert theirs["availability"] == [{"weekday": 1, "start": "09:00", "end": "12:00"}]

@@ -16,6 +16,7 @@ from headstrt.scheduling.services.bookings import (
     booking_hold,
     booking_report_no_show,
     booking_reschedule,
+    bookings_cancel_on_departure,
     bookings_expire_lapsed,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "booking_hold",
     "booking_report_no_show",
     "booking_reschedule",
+    "bookings_cancel_on_departure",
     "bookings_expire_lapsed",
 ]

@@ -107,7 +107,9 @@ def _check_slot(
             "invalid_minutes", "Session length is a number of minutes.", field="minutes"
         )
     end = start + timedelta(minutes=minutes)
-    if start <= now:
+    # Not ``<=``: with no minimum notice a slot may start at this very instant, and every
+    # offered slot must be bookable.
+    if start < now:
         raise DomainError(
             "in_past", "That time has already passed. Pick a slot to come.", field="start"
         )
@@ -514,3 +516,26 @@ def bookings_expire_lapsed() -> int:
     for booking in lapsed:
         _expire_request(booking, now=now)
     return len(lapsed)
+
+
+@transaction.atomic
+def bookings_cancel_on_departure(*, user: User) -> int:
+    """Cancel the person's sessions and requests to come because they are leaving the
+    platform; the other side of each is told (and their calendar updated)."""
+    now = clock.now()
+    leaving = list(
+        Booking.objects.select_for_update()
+        .select_related("mentor__user", "mentee")
+        .filter(Q(mentee=user) | Q(mentor__user=user), start__gt=now)
+        .filter(status__in=[BookingStatus.CONFIRMED, BookingStatus.REQUESTED])
+    )
+    for booking in leaving:
+        booking.status = BookingStatus.CANCELLED
+        booking.ended_at, booking.ended_by = now, user
+        booking.end_reason = "The other person closed their Headstrt account."
+        booking.sequence += 1
+        booking.save(
+            update_fields=["status", "ended_at", "ended_by", "end_reason", "sequence", "updated_at"]
+        )
+        transaction.on_commit(lambda booking=booking: notices.booking_changed(booking, "cancelled"))
+    return len(leaving)
