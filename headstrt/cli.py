@@ -1,4 +1,4 @@
-"""The ``headstrt`` command: ``demo``, ``serve``, and every Django management command."""
+"""The ``headstrt`` command: ``demo``, ``serve``, ``worker`` and every Django management command."""
 
 import argparse
 import os
@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Headstrt, the open-source micro-mentorship platform.",
         epilog=EPILOG,
     )
-    commands = parser.add_subparsers(dest="command", metavar="{demo,serve,...}")
+    commands = parser.add_subparsers(dest="command", metavar="{demo,serve,worker,...}")
     demo = commands.add_parser(
         "demo",
         help="migrate, generate the demo marketplace and its logins, then run the server",
@@ -39,6 +39,21 @@ def _parser() -> argparse.ArgumentParser:
     for command in (demo, serve):
         command.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
         command.add_argument("--port", type=int, default=8000, help="default: 8000")
+    worker = commands.add_parser(
+        "worker",
+        help="run background tasks (reminders, request deadlines) as they fall due",
+        description="Run the background worker: it sends session reminders and expires "
+        "unanswered requests when their time comes. Run one or more beside the web server.",
+    )
+    worker.add_argument(
+        "--batch", action="store_true", help="run the tasks due now, then exit (for cron)"
+    )
+    worker.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds to wait when no task is due (default: 1)",
+    )
     return parser
 
 
@@ -57,6 +72,10 @@ def _serve(options: argparse.Namespace) -> None:
 
 def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=1)
+
+
+def _worker(options: argparse.Namespace) -> None:
+    call_command("db_worker", batch=options.batch, interval=options.interval, reload=False)
 
 
 def _demo(options: argparse.Namespace) -> None:
@@ -93,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the ``headstrt`` command with ``argv`` (default: the process arguments)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "headstrt.settings")
     args = sys.argv[1:] if argv is None else list(argv)
-    if not args or args[0] in {"demo", "serve", "-h", "--help"}:
+    if not args or args[0] in {"demo", "serve", "worker", "-h", "--help"}:
         options = _parser().parse_args(args)
         if options.command is None:
             _parser().print_help()
@@ -102,6 +121,8 @@ def main(argv: list[str] | None = None) -> None:
         try:
             if options.command == "demo":
                 _demo(options)
+            elif options.command == "worker":
+                _worker(options)
             else:
                 _migrate()
                 _serve(options)

@@ -61,10 +61,13 @@ INSTALLED_APPS = [
     "template_partials",
     "ninja",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "headstrt.core",
     "headstrt.accounts",
     "headstrt.matching",
     "headstrt.scheduling",
+    "headstrt.messaging",
     "headstrt.web",
     "headstrt.api",
     "headstrt.demo",
@@ -99,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "headstrt.messaging.context_processors.notifications",
             ],
         },
     },
@@ -119,6 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory test database
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background tasks (reminders, request deadlines): stored in the database and run by
+# `headstrt worker`, which must run beside the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 REDIS_URL = os.environ.get("REDIS_URL")
 CACHES = {

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: fast argon2, a real SMTP server on loopback, API clients."""
+"""Fixtures for every test: fast argon2, loopback SMTP, background tasks on demand, API clients."""
 
 import pytest
 from django.core.cache import cache
@@ -10,6 +10,7 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "tests.tasks_backend.DeferringTestBackend"}}
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +56,18 @@ def _fresh_matching_index():
     mentor_index_reset()
     yield
     mentor_index_reset()
+
+
+@pytest.fixture(autouse=True)
+def tasks():
+    """The test task backend: tasks due now have run; ``tasks.run_due()`` runs the deferred
+    ones whose time ``clock.now`` has reached. Each test starts with none waiting."""
+    from django_tasks import task_backends
+
+    backend = task_backends["default"]
+    backend.clear()
+    yield backend
+    backend.clear()
 
 
 @pytest.fixture

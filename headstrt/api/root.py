@@ -3,7 +3,16 @@
 from django.urls import re_path
 from ninja import NinjaAPI, Swagger
 
-from headstrt.api import me, mentors, situations, taxonomy, tokens
+from headstrt.api import (
+    availability,
+    bookings,
+    me,
+    mentors,
+    notifications,
+    situations,
+    taxonomy,
+    tokens,
+)
 from headstrt.api.auth import signed_in
 from headstrt.api.errors import answer_in_json, install_error_handlers, unknown_address
 
@@ -20,6 +29,18 @@ stable for programs, `message` is for people. Invalid input answers 422 with the
 
 **Money** is `{"minor": 4000, "currency": "EUR", "display": "€40.00"}`: an integer number of
 minor units, never a float.
+
+**Times** are ISO 8601. Answers give instants in UTC (`2030-03-05T09:00:00Z`); send them with
+an offset. Availability rules are `HH:MM` on the mentor's own clock.
+
+**Idempotency.** Every POST that creates or changes a booking (and, later, moves money)
+accepts an `Idempotency-Key` header: any string of 1 to 255 printable ASCII characters of
+your choosing, a UUID being ideal. A retry with the same key and the same request within
+24 hours does nothing again and gets the first answer (refusals included), marked with the
+response header `Idempotent-Replayed: true`. The same key with a different request answers
+422 `idempotency_key_reused`; a retry while the first request is still running answers 409
+`idempotency_in_progress` (retry in a moment). A request that failed unexpectedly (5xx)
+forgets its key, so retrying it is safe.
 """
 
 
@@ -47,7 +68,12 @@ api = HeadstrtApi(
 install_error_handlers(api)
 api.add_router("v1/", tokens.router)
 api.add_router("v1/me", me.router)
+api.add_router("v1/me", availability.router)
 api.add_router("v1/mentors", mentors.router)
+api.add_router("v1/mentors", availability.slots_router)
 api.add_router("v1/", taxonomy.router)
 api.add_router("v1/situations", situations.router)
 api.add_router("v1/blocks", situations.blocks_router)
+api.add_router("v1/bookings", bookings.router)
+api.add_router("v1/notifications", notifications.router)
+api.add_router("v1/me/calendar-feed", notifications.calendar_feed_router)

@@ -1,7 +1,7 @@
 """Request and response shapes of the API; public ids stand in for database ids."""
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -10,8 +10,12 @@ from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from headstrt.accounts.models import MentorProfile, User
+from headstrt.core import clock
 from headstrt.core.money import Money
 from headstrt.matching.selectors import situation_notices
+from headstrt.scheduling.models import BookingStatus
+from headstrt.scheduling.selectors import booking_actions
+from headstrt.scheduling.video import video_room_url
 
 
 def _has_nul(value) -> bool:
@@ -446,3 +450,209 @@ class BlockPageOut(Schema):
     size: int
     total: int
     pages: int
+
+
+# Slots and bookings
+
+
+class SlotOut(Schema):
+    start: datetime = Field(description="UTC")
+    end: datetime = Field(description="UTC")
+    local_start: datetime = Field(description="The start on the viewer's clock, with its offset")
+    local_end: datetime = Field(description="The end on the viewer's clock, with its offset")
+
+
+class SlotsOut(Schema):
+    mentor: str = Field(description="The mentor's id")
+    minutes: int
+    time_zone: str = Field(description="The zone of local_start and local_end")
+    slots: list[SlotOut]
+
+
+class SlotsQuery(Text):
+    minutes: int = Field(description="Session length; one the mentor offers", examples=[30])
+    start: str = Field(
+        "", description="First day, YYYY-MM-DD in the time zone (default: today there)"
+    )
+    days: int = Field(7, description="How many days, 1 to 31")
+    tz: str = Field(
+        "", description="IANA time zone (default: yours when signed in, else the mentor's)"
+    )
+
+
+class BookingPersonOut(Schema):
+    id: str = Field(alias="public_id")
+    display_name: str
+    time_zone: str
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
+class BookingOut(Schema):
+    id: str = Field(alias="public_id")
+    status: str = Field(
+        description="held, requested, confirmed, declined, expired, cancelled, completed or no_show"
+    )
+    your_role: str = Field(description="mentor or mentee")
+    mentor: BookingPersonOut = Field(alias="mentor.user")
+    mentee: BookingPersonOut
+    start: datetime
+    end: datetime
+    minutes: int
+    price: MoneyOut
+    objective: str
+    agenda: str
+    held_until: datetime | None = Field(description="When a hold lapses")
+    respond_by: datetime | None = Field(description="When an unanswered request expires")
+    sequence: int = Field(description="Counts the changes calendars must see")
+    situation: str | None = Field(description="The situation it was booked for, if any")
+    video_url: str | None = Field(description="The call's address, once confirmed")
+    actions: list[str] = Field(description="What you may do with it now")
+    session_url: str = Field(description="The session's page in the web app")
+
+    @staticmethod
+    def resolve_your_role(booking, context) -> str:
+        return booking.party_of(context["request"].auth)
+
+    @staticmethod
+    def resolve_start(booking) -> datetime:
+        return _utc(booking.start)
+
+    @staticmethod
+    def resolve_end(booking) -> datetime:
+        return _utc(booking.end)
+
+    @staticmethod
+    def resolve_held_until(booking) -> datetime | None:
+        return _utc(booking.held_until)
+
+    @staticmethod
+    def resolve_respond_by(booking) -> datetime | None:
+        return _utc(booking.respond_by)
+
+    @staticmethod
+    def resolve_price(booking) -> MoneyOut:
+        return MoneyOut.of(booking.price)
+
+    @staticmethod
+    def resolve_situation(booking) -> str | None:
+        return None if booking.situation is None else booking.situation.public_id
+
+    @staticmethod
+    def resolve_video_url(booking) -> str | None:
+        if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
+            return None
+        return video_room_url(booking)
+
+    @staticmethod
+    def resolve_actions(booking, context) -> list[str]:
+        user = context["request"].auth
+        return sorted(booking_actions(booking=booking, user=user, now=clock.now()))
+
+    @staticmethod
+    def resolve_session_url(booking, context) -> str:
+        page = reverse("web:session_detail", args=[booking.public_id])
+        return context["request"].build_absolute_uri(page)
+
+
+class BookingPageOut(Schema):
+    items: list[BookingOut]
+    page: int = Field(alias="number")
+    size: int
+    total: int
+    pages: int
+
+
+class BookingListQuery(Text):
+    which: str = Field(
+        "upcoming",
+        alias="list",
+        description="upcoming (soonest first), requests (waiting for your answer as mentor) "
+        "or past (newest first)",
+    )
+    role: str = Field("", description="mentor or mentee; empty for both")
+    page: int = 1
+    size: int = 20
+
+
+class HoldIn(Input):
+    mentor: str = Field(description="The mentor's id")
+    start: datetime = Field(description="A free slot's start, with its offset")
+    minutes: int = Field(examples=[30])
+    situation: str | None = Field(None, description="The situation this session is for")
+
+
+class CheckoutIn(Input):
+    objective: str = Field(description="What you want out of the session, up to 1,000 characters")
+    agenda: str = Field("", description="Up to 4,000 characters")
+
+
+class BookingIn(HoldIn, CheckoutIn):
+    """Hold and check out in one call."""
+
+
+class ReasonIn(Input):
+    reason: str = Field("", description="Up to 1,000 characters; the other side sees it")
+
+
+class RescheduleIn(Input):
+    start: datetime = Field(description="Another free slot's start, with its offset")
+
+
+# Availability
+
+
+class TimeRangeSchema(Input):
+    start: str = Field(description="HH:MM on the mentor's clock", examples=["09:00"])
+    end: str = Field(
+        description="HH:MM; 00:00 (or 24:00) is midnight at the end of the day",
+        examples=["12:00"],
+    )
+
+
+class AvailabilityRuleSchema(Input):
+    weekday: int = Field(description="0 = Monday … 6 = Sunday")
+    start: str = Field(description="HH:MM on the mentor's clock", examples=["09:00"])
+    end: str = Field(
+        description="HH:MM; 00:00 (or 24:00) is midnight at the end of the day",
+        examples=["12:00"],
+    )
+
+
+class AvailabilityExceptionOut(Schema):
+    date: str = Field(description="YYYY-MM-DD")
+    ranges: list[TimeRangeSchema] = Field(description="Empty: the whole day is time off")
+
+
+class AvailabilityOut(Schema):
+    time_zone: str = Field(description="Your time zone, in which all these times are read")
+    rules: list[AvailabilityRuleSchema]
+    exceptions: list[AvailabilityExceptionOut] = Field(description="From today on")
+
+
+class AvailabilityIn(Input):
+    rules: list[AvailabilityRuleSchema] = Field(max_length=200)
+
+
+class AvailabilityExceptionIn(Input):
+    ranges: list[TimeRangeSchema] = Field(
+        max_length=50, description="Empty: take the whole day off"
+    )
+
+
+class SchedulingPolicySchema(Text):
+    buffer_minutes: int = Field(10, description="Kept free before and after each session")
+    minimum_notice_minutes: int = Field(120, description="How soon a session may start")
+    horizon_days: int = Field(30, description="How far ahead sessions may be booked")
+    max_sessions_per_day: int = 4
+    max_sessions_per_week: int | None = Field(
+        None, description="Empty: your mentor profile's weekly capacity"
+    )
+    confirmation: str = Field("instant", description="instant, or request (you accept each)")
+    response_window_hours: int = Field(48, description="How long you have to answer a request")
+
+
+class SchedulingPolicyIn(Input, SchedulingPolicySchema):
+    """A whole policy; fields left out take their defaults."""

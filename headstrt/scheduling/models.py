@@ -273,3 +273,30 @@ class CalendarFeed(models.Model):
     )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ReminderKind(models.TextChoices):
+    """How long before a session its reminder goes out."""
+
+    DAY_BEFORE = "24h", "24 hours before"
+    QUARTER_HOUR_BEFORE = "15m", "15 minutes before"
+
+
+class BookingReminder(models.Model):
+    """A reminder that went out for a session at a given start time.
+
+    The unique row makes sending idempotent: a reminder task that runs twice sends once,
+    and a session moved to a new time gets its reminders again.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=3, choices=ReminderKind.choices)
+    start = models.DateTimeField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "kind", "start"], name="booking_reminder_once"
+            )
+        ]

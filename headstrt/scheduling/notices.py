@@ -1,7 +1,392 @@
-"""What participants are told when a booking changes: in-app notices, email, calendar invites."""
+"""What participants are told when a booking changes: in-app notices, email, calendar invites.
 
-from headstrt.scheduling.models import Booking
+Each change tells the people it concerns, on their own clock. Whoever made the change is
+not notified of their own action, but gets the updated calendar invite by email when
+their calendar must change too. Reminders and the request deadline are scheduled here.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import dateformat
+
+from headstrt.accounts.models import User
+from headstrt.core.errors import DomainError
+from headstrt.messaging.services import email_send, notification_send
+from headstrt.scheduling import tasks
+from headstrt.scheduling.calendar import booking_invite, session_path
+from headstrt.scheduling.models import Booking, BookingStatus, ReminderKind
+from headstrt.scheduling.slots import zone_of
+from headstrt.scheduling.video import video_room_url
+
+_DAY = "l j F Y"
+_TIME = "H:i"
 
 
-def booking_changed(booking: Booking, change: str) -> None:
-    """Tell the people concerned that ``booking`` went through ``change``."""
+@dataclass(frozen=True)
+class _Change:
+    booking: Booking
+    actor_id: int | None
+
+    @property
+    def mentor(self) -> User:
+        return self.booking.mentor.user
+
+    @property
+    def mentee(self) -> User:
+        return self.booking.mentee
+
+    @property
+    def actor(self) -> User | None:
+        return {self.mentor.pk: self.mentor, self.mentee.pk: self.mentee}.get(self.actor_id)
+
+    def other_than(self, person: User) -> User:
+        return self.mentee if person.pk == self.mentor.pk else self.mentor
+
+
+def booking_changed(booking: Booking, change: str, *, by: User | None = None) -> None:
+    """Tell the people concerned that ``booking`` went through ``change`` (one of
+    ``confirmed``, ``requested``, ``accepted``, ``declined``, ``expired``, ``rescheduled``,
+    ``cancelled``, ``completed``, ``no_show``); ``by`` is who made a reschedule.
+
+    Runs after the change is committed.
+    """
+    handler = _HANDLERS.get(change)
+    if handler is None:
+        raise ValueError(f"Unknown booking change {change!r}.")
+    actor_id = by.pk if by is not None else booking.ended_by_id
+    handler(_Change(booking, actor_id))
+
+
+def booking_reminded(booking: Booking, kind: str) -> None:
+    """Remind both participants that ``booking`` starts in 24 hours or 15 minutes."""
+    change = _Change(booking, None)
+    soon = "in 15 minutes" if kind == ReminderKind.QUARTER_HOUR_BEFORE else "in 24 hours"
+    for person in (change.mentor, change.mentee):
+        other = change.other_than(person).display_name
+        _tell(
+            person,
+            booking,
+            "booking.reminder",
+            f"Reminder: your session with {other} starts {soon}",
+            f"Your {booking.minutes}-minute session with {other} starts {soon}, "
+            f"on {_when(booking, person)}." + _objective(booking) + _joining(booking),
+        )
+
+
+# Formatting
+
+
+def _clock(person: User) -> tuple[ZoneInfo, str]:
+    """The person's time zone and its name; UTC when theirs is unknown, so the notice goes."""
+    try:
+        return zone_of(person.time_zone), person.time_zone
+    except DomainError:
+        return ZoneInfo("UTC"), "UTC"
+
+
+def _day_and_time(moment: datetime) -> str:
+    return f"{dateformat.format(moment, _DAY)}, {dateformat.format(moment, _TIME)}"
+
+
+def _when(booking: Booking, person: User) -> str:
+    """The session's date and time on ``person``'s clock, e.g. ``Tuesday 5 March 2030,
+    10:00–10:30 (Europe/Paris)``."""
+    zone, name = _clock(person)
+    end = dateformat.format(booking.end.astimezone(zone), _TIME)
+    return f"{_day_and_time(booking.start.astimezone(zone))}–{end} ({name})"
+
+
+def _moment(moment: datetime, person: User) -> str:
+    zone, name = _clock(person)
+    return f"{_day_and_time(moment.astimezone(zone))} ({name})"
+
+
+def _objective(booking: Booking) -> str:
+    return f"\n\nObjective: {booking.objective}" if booking.objective else ""
+
+
+def _reason(booking: Booking, person: User | None) -> str:
+    if not booking.end_reason:
+        return ""
+    who = f"{person.display_name}'s note" if person is not None else "Note"
+    return f"\n\n{who}: {booking.end_reason}"
+
+
+def _joining(booking: Booking) -> str:
+    return (
+        f"\n\nJoin the video call from the session page, or directly at {video_room_url(booking)}"
+    )
+
+
+_INVITE_ADDED = "\n\nThe attached invite adds the session to your calendar."
+_INVITE_UPDATED = "\n\nThe attached invite updates the session in your calendar."
+_INVITE_REMOVED = "\n\nThe attached update removes the session from your calendar."
+
+
+# Sending
+
+
+def _attachments(booking: Booking, person: User, method: str | None) -> tuple:
+    if method is None:
+        return ()
+    name = "cancel.ics" if method == "CANCEL" else "invite.ics"
+    content = booking_invite(booking, method=method, viewer=person)
+    return ((name, content, f"text/calendar; method={method}"),)
+
+
+def _tell(
+    person: User,
+    booking: Booking,
+    kind: str,
+    title: str,
+    body: str,
+    *,
+    invite: str | None = None,
+    url: str | None = None,
+) -> None:
+    notification_send(
+        recipient=person,
+        kind=kind,
+        title=title,
+        body=body,
+        url=session_path(booking) if url is None else url,
+        attachments=_attachments(booking, person, invite),
+    )
+
+
+def _receipt(person: User, booking: Booking, title: str, body: str, *, invite: str) -> None:
+    """Email the person who made a change the calendar invite that follows from it."""
+    email_send(
+        recipient=person,
+        title=title,
+        body=body,
+        url=session_path(booking),
+        attachments=_attachments(booking, person, invite),
+    )
+
+
+# One handler per change
+
+
+def _confirmed(change: _Change) -> None:
+    booking, mentor, mentee = change.booking, change.mentor, change.mentee
+    _tell(
+        mentee,
+        booking,
+        "booking.confirmed",
+        f"Your session with {mentor.display_name} is confirmed",
+        f"Your {booking.minutes}-minute session with {mentor.display_name} is confirmed "
+        f"for {_when(booking, mentee)}." + _objective(booking) + _joining(booking) + _INVITE_ADDED,
+        invite="REQUEST",
+    )
+    _tell(
+        mentor,
+        booking,
+        "booking.confirmed",
+        f"New session with {mentee.display_name}",
+        f"{mentee.display_name} booked a {booking.minutes}-minute session with you "
+        f"on {_when(booking, mentor)}." + _objective(booking) + _joining(booking) + _INVITE_ADDED,
+        invite="REQUEST",
+    )
+    tasks.reminders_schedule(booking)
+
+
+def _requested(change: _Change) -> None:
+    booking, mentor, mentee = change.booking, change.mentor, change.mentee
+    _tell(
+        mentor,
+        booking,
+        "booking.requested",
+        f"New session request from {mentee.display_name}",
+        f"{mentee.display_name} asks for a {booking.minutes}-minute session with you "
+        f"on {_when(booking, mentor)}."
+        + _objective(booking)
+        + f"\n\nPlease accept or decline by {_moment(booking.respond_by, mentor)}. "
+        "After that the request expires and the time is free again.",
+    )
+    tasks.request_expiry_schedule(booking)
+
+
+def _accepted(change: _Change) -> None:
+    booking, mentor, mentee = change.booking, change.mentor, change.mentee
+    _tell(
+        mentee,
+        booking,
+        "booking.accepted",
+        f"{mentor.display_name} accepted your session request",
+        f"Your {booking.minutes}-minute session with {mentor.display_name} is confirmed "
+        f"for {_when(booking, mentee)}." + _objective(booking) + _joining(booking) + _INVITE_ADDED,
+        invite="REQUEST",
+    )
+    _receipt(
+        mentor,
+        booking,
+        f"Your session with {mentee.display_name} is confirmed",
+        f"You accepted {mentee.display_name}'s request: the {booking.minutes}-minute session "
+        f"is confirmed for {_when(booking, mentor)}." + _joining(booking) + _INVITE_ADDED,
+        invite="REQUEST",
+    )
+    tasks.reminders_schedule(booking)
+
+
+def _declined(change: _Change) -> None:
+    booking, mentor, mentee = change.booking, change.mentor, change.mentee
+    _tell(
+        mentee,
+        booking,
+        "booking.declined",
+        f"{mentor.display_name} declined your session request",
+        f"{mentor.display_name} cannot take your session on {_when(booking, mentee)}, so "
+        "nothing is booked." + _reason(booking, mentor) + "\n\nYou can pick another time or "
+        "another mentor.",
+    )
+
+
+def _expired(change: _Change) -> None:
+    booking, mentor, mentee = change.booking, change.mentor, change.mentee
+    _tell(
+        mentee,
+        booking,
+        "booking.expired",
+        f"Your session request to {mentor.display_name} expired",
+        f"{mentor.display_name} did not answer your request for {_when(booking, mentee)} in "
+        "time, so it expired and nothing is booked.\n\nYou can pick another time or another "
+        "mentor.",
+    )
+
+
+def _rescheduled(change: _Change) -> None:
+    booking, actor = change.booking, change.actor
+    confirmed = booking.status == BookingStatus.CONFIRMED
+    told = [change.other_than(actor)] if actor is not None else [change.mentor, change.mentee]
+    for person in told:
+        other = change.other_than(person)
+        if confirmed:
+            body = (
+                f"Your {booking.minutes}-minute session with {other.display_name} is now on "
+                f"{_when(booking, person)}." + _joining(booking) + _INVITE_UPDATED
+            )
+        else:
+            body = f"The session request is now for {_when(booking, person)}." + _answer_by(
+                booking, person
+            )
+        _tell(
+            person,
+            booking,
+            "booking.rescheduled",
+            f"{actor.display_name} moved your session"
+            if actor is not None
+            else f"Your session with {other.display_name} moved",
+            body,
+            invite="REQUEST" if confirmed else None,
+        )
+    if confirmed and actor is not None:
+        other = change.other_than(actor)
+        _receipt(
+            actor,
+            booking,
+            f"You moved your session with {other.display_name}",
+            f"Your {booking.minutes}-minute session with {other.display_name} is now on "
+            f"{_when(booking, actor)}." + _INVITE_UPDATED,
+            invite="REQUEST",
+        )
+    if confirmed:
+        tasks.reminders_schedule(booking)
+
+
+def _answer_by(booking: Booking, person: User) -> str:
+    if person.pk != booking.mentor.user_id:
+        return ""
+    return f" Please accept or decline by {_moment(booking.respond_by, person)}."
+
+
+def _cancelled(change: _Change) -> None:
+    booking, actor = change.booking, change.actor
+    was_confirmed = booking.confirmed_at is not None
+    # A person leaving the platform takes their bookings with them: there is no session
+    # page left to link to, and nobody to send a receipt to.
+    departed = (
+        change.actor_id is not None
+        and not User.objects.filter(pk=change.actor_id, is_active=True).exists()
+    )
+    told = [change.other_than(actor)] if actor is not None else [change.mentor, change.mentee]
+    for person in told:
+        other = change.other_than(person)
+        if actor is None:
+            title = f"Your session with {other.display_name} is cancelled"
+        elif was_confirmed:
+            title = f"{actor.display_name} cancelled your session"
+        elif actor.pk == booking.mentee_id:
+            title = f"{actor.display_name} withdrew their session request"
+        else:
+            title = f"{actor.display_name} cancelled your session request"
+        if was_confirmed:
+            body = (
+                f"Your session with {other.display_name} on {_when(booking, person)} is cancelled."
+            )
+        else:
+            body = f"The request for {_when(booking, person)} is cancelled; nothing is booked."
+        _tell(
+            person,
+            booking,
+            "booking.cancelled",
+            title,
+            body + _reason(booking, actor) + (_INVITE_REMOVED if was_confirmed else ""),
+            invite="CANCEL" if was_confirmed else None,
+            url="" if departed else None,
+        )
+    if was_confirmed and actor is not None and not departed:
+        other = change.other_than(actor)
+        _receipt(
+            actor,
+            booking,
+            f"You cancelled your session with {other.display_name}",
+            f"Your session with {other.display_name} on {_when(booking, actor)} is cancelled."
+            + _INVITE_REMOVED,
+            invite="CANCEL",
+        )
+
+
+def _completed(change: _Change) -> None:
+    booking, actor = change.booking, change.actor
+    if actor is None:
+        return
+    person = change.other_than(actor)
+    _tell(
+        person,
+        booking,
+        "booking.completed",
+        f"{actor.display_name} marked your session as done",
+        f"{actor.display_name} marked your session of {_when(booking, person)} as done.",
+    )
+
+
+def _no_show(change: _Change) -> None:
+    booking, actor = change.booking, change.actor
+    if actor is None:
+        return
+    person = change.other_than(actor)
+    _tell(
+        person,
+        booking,
+        "booking.no_show",
+        f"{actor.display_name} reported that you did not show up",
+        f"{actor.display_name} reported that you did not join your session of "
+        f"{_when(booking, person)}. It counts toward your reliability.\n\n"
+        "If that is not what happened, you can contest it.",
+    )
+
+
+_HANDLERS = {
+    "confirmed": _confirmed,
+    "requested": _requested,
+    "accepted": _accepted,
+    "declined": _declined,
+    "expired": _expired,
+    "rescheduled": _rescheduled,
+    "cancelled": _cancelled,
+    "completed": _completed,
+    "no_show": _no_show,
+}

@@ -1,6 +1,7 @@
 """Reads of scheduling data: busy time, free slots, a participant's bookings."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
@@ -10,11 +11,14 @@ from headstrt.core.errors import NotFound
 from headstrt.scheduling.models import (
     MAX_HORIZON_DAYS,
     OCCUPYING,
+    AvailabilityException,
+    AvailabilityRule,
     Booking,
     BookingStatus,
     CalendarFeed,
+    SchedulingPolicy,
 )
-from headstrt.scheduling.slots import Slot, mentor_availability, slots_compute
+from headstrt.scheduling.slots import Slot, mentor_availability, slots_compute, zone_of
 
 # Search the horizon a week at a time, so a mentor free tomorrow costs one short computation.
 _SEARCH_STEP = timedelta(days=7)
@@ -58,16 +62,24 @@ def busy_intervals_of_people(
     """``busy_intervals`` for several people in one query, keyed by user id."""
     ids = [user.pk for user in users]
     bookings = (
-        Booking.objects.filter(Q(mentee__in=ids) | Q(mentor__user__in=ids), status__in=OCCUPYING)
+        Booking.objects.filter(status__in=OCCUPYING)
         .exclude(_lapsed(now))
         .filter(start__lt=end, start__gte=start - _LONGEST_SESSION)
+        .order_by()
     )
     if exclude is not None:
         bookings = bookings.exclude(pk=exclude.pk)
+    # One side at a time, so each uses its (person, start) index: one OR across the join to
+    # the mentor's user makes the database read every booking of everyone in the window.
+    # UNION drops the second copy of a booking between two of ``users``.
+    columns = ("pk", "mentee_id", "mentor__user_id", "start", "end")
+    rows = (
+        bookings.filter(mentee__in=ids)
+        .values_list(*columns)
+        .union(bookings.filter(mentor__user__in=ids).values_list(*columns))
+    )
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
-    for mentee_id, mentor_user_id, row_start, row_end in bookings.values_list(
-        "mentee_id", "mentor__user_id", "start", "end"
-    ):
+    for _, mentee_id, mentor_user_id, row_start, row_end in rows:
         for person in {mentee_id, mentor_user_id}.intersection(ids):
             busy.setdefault(person, []).append((row_start, row_end))
     return busy
@@ -263,3 +275,42 @@ def scheduling_export(*, user: User) -> dict:
             for booking in bookings
         ],
     }
+
+
+def scheduling_policy_for_mentor(*, mentor: MentorProfile) -> SchedulingPolicy:
+    """The mentor's scheduling policy; an unsaved one holding the defaults if they never
+    saved theirs."""
+    policy = SchedulingPolicy.objects.filter(mentor=mentor).first()
+    return policy or SchedulingPolicy(mentor=mentor, **SchedulingPolicy.DEFAULTS)
+
+
+@dataclass(frozen=True)
+class AvailabilitySettings:
+    """What a mentor's availability editor shows: weekly rules, exceptions from today on
+    (dates on the mentor's clock) and the scheduling policy."""
+
+    rules: list[AvailabilityRule]
+    exceptions: list[AvailabilityException]
+    policy: SchedulingPolicy
+
+
+def availability_settings_for_owner(
+    *, mentor: MentorProfile, now: datetime
+) -> AvailabilitySettings:
+    """The mentor's own availability settings, for them to edit."""
+    today = now.astimezone(zone_of(mentor.user.time_zone)).date()
+    return AvailabilitySettings(
+        rules=list(AvailabilityRule.objects.filter(mentor=mentor)),
+        exceptions=list(AvailabilityException.objects.filter(mentor=mentor, date__gte=today)),
+        policy=scheduling_policy_for_mentor(mentor=mentor),
+    )
+
+
+def booking_status_now(*, booking: Booking, now: datetime) -> BookingStatus:
+    """The booking's status as of ``now``: a lapsed hold or an unanswered request past its
+    window reads as expired, even before ``bookings_expire_lapsed`` marks it so."""
+    lapsed_hold = booking.status == BookingStatus.HELD and booking.held_until <= now
+    lapsed_request = booking.status == BookingStatus.REQUESTED and booking.respond_by <= now
+    if lapsed_hold or lapsed_request:
+        return BookingStatus.EXPIRED
+    return BookingStatus(booking.status)

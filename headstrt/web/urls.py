@@ -2,13 +2,22 @@
 
 from django.urls import path
 
-from headstrt.web.views import me, public, situations
+from headstrt.web.views import (
+    availability,
+    bookings,
+    calendar,
+    me,
+    notifications,
+    public,
+    situations,
+)
 
 app_name = "web"
 urlpatterns = [
     path("", public.home, name="home"),
     path("mentors/", public.mentor_directory, name="mentor_directory"),
     path("mentors/<slug:public_id>/", public.mentor_detail, name="mentor_detail"),
+    path("mentors/<slug:public_id>/book/", bookings.book, name="book"),
     path("photos/<slug:public_id>.webp", public.photo, name="photo"),
     path("manifest.webmanifest", public.manifest, name="manifest"),
     path("me/", me.account, name="account"),
@@ -22,8 +31,22 @@ urlpatterns = [
         me.expertise_remove,
         name="expertise_remove",
     ),
+    path("me/availability/", availability.availability, name="availability"),
+    path(
+        "me/availability/exceptions/",
+        availability.availability_exception_add,
+        name="availability_exception_add",
+    ),
+    path(
+        "me/availability/exceptions/<str:day>/remove/",
+        availability.availability_exception_remove,
+        name="availability_exception_remove",
+    ),
+    path("me/availability/policy/", availability.scheduling_policy, name="scheduling_policy"),
     path("me/mentee/", me.mentee_profile, name="mentee_profile"),
     path("me/working-style/", me.working_style, name="working_style"),
+    path("me/calendar/", calendar.calendar_settings, name="calendar_settings"),
+    path("me/calendar/stop/", calendar.calendar_feed_stop, name="calendar_feed_stop"),
     path("me/tokens/", me.api_tokens, name="api_tokens"),
     path("me/tokens/<slug:token_id>/revoke/", me.api_token_revoke, name="api_token_revoke"),
     path("me/privacy/", me.privacy, name="privacy"),
@@ -59,6 +82,24 @@ urlpatterns = [
         situations.situation_unshare,
         name="situation_unshare",
     ),
+    path("sessions/", bookings.session_list, name="session_list"),
+    path("sessions/<slug:booking_id>/", bookings.session_detail, name="session_detail"),
+    path("sessions/<slug:booking_id>/checkout/", bookings.checkout, name="session_checkout"),
+    path("sessions/<slug:booking_id>/accept/", bookings.session_accept, name="session_accept"),
+    path("sessions/<slug:booking_id>/decline/", bookings.session_decline, name="session_decline"),
+    path("sessions/<slug:booking_id>/cancel/", bookings.session_cancel, name="session_cancel"),
+    path(
+        "sessions/<slug:booking_id>/complete/", bookings.session_complete, name="session_complete"
+    ),
+    path("sessions/<slug:booking_id>/no-show/", bookings.session_no_show, name="session_no_show"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    path(
+        "notifications/<slug:notification_id>/",
+        notifications.notification_open,
+        name="notification_open",
+    ),
+    path("calendar/<slug:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("blocks/", situations.mentor_block, name="mentor_block"),
     path("blocks/remove/", situations.mentor_unblock, name="mentor_unblock"),
 ]

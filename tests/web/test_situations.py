@@ -354,8 +354,8 @@ def test_my_situations_page_queries_do_not_grow_with_situations(
     MentorBlock.objects.create(mentee=person, mentor=MentorProfileFactory().user)
 
     # session, user; count, page with topic paths and share counts, its languages and shares;
-    # blocked mentors
-    with django_assert_num_queries(7):
+    # blocked mentors; unread notifications (the badge)
+    with django_assert_num_queries(8):
         response = client.get(reverse("web:situation_list"))
 
     assert len(response.context["page"].items) == count

@@ -1,4 +1,4 @@
-"""Scheduling services: availability and policy, and the life of a booking."""
+"""Scheduling services: availability and policy, the life of a booking, calendar feeds."""
 
 from headstrt.scheduling.services.availability import (
     availability_exception_remove,
@@ -19,6 +19,10 @@ from headstrt.scheduling.services.bookings import (
     bookings_cancel_on_departure,
     bookings_expire_lapsed,
 )
+from headstrt.scheduling.services.calendar_feeds import (
+    calendar_feed_create,
+    calendar_feed_revoke,
+)
 
 __all__ = [
     "availability_exception_remove",
@@ -36,4 +40,6 @@ __all__ = [
     "booking_reschedule",
     "bookings_cancel_on_departure",
     "bookings_expire_lapsed",
+    "calendar_feed_create",
+    "calendar_feed_revoke",
 ]

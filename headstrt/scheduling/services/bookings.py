@@ -417,7 +417,7 @@ def booking_reschedule(*, user: User, booking_id: object, start: object) -> Book
     booking.start = start
     booking.sequence += 1
     booking.save(update_fields=["start", "end", "sequence", "updated_at"])
-    transaction.on_commit(lambda: notices.booking_changed(booking, "rescheduled"))
+    transaction.on_commit(lambda: notices.booking_changed(booking, "rescheduled", by=user))
     return booking
 
 

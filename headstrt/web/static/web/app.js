@@ -39,3 +39,121 @@ function keepFocusAfterSwap(event) {
 
 document.addEventListener("DOMContentLoaded", suggestTimeZone);
 document.addEventListener("htmx:afterSettle", keepFocusAfterSwap);
+
+// Availability editor: "Add a range" and "Remove" buttons for rows of start and end times.
+// Without the script each day shows one blank row to fill in instead.
+function rangeRowsEditable() {
+  const template = document.getElementById("range-row-template");
+  if (!template) {
+    return;
+  }
+  for (const list of document.querySelectorAll("[data-ranges]")) {
+    const label = list.dataset.rangesLabel || "";
+    const rows = [...list.querySelectorAll(".range-row")];
+    const blank = rows.filter((row) => [...row.querySelectorAll("input")].every((input) => !input.value));
+    const keepOne = list.hasAttribute("data-ranges-keep-one") && blank.length === rows.length;
+    for (const row of keepOne ? blank.slice(1) : blank) {
+      row.remove();
+    }
+    for (const row of list.querySelectorAll(".range-row")) {
+      addRemoveButton(row, label);
+    }
+    const add = document.createElement("button");
+    add.type = "button";
+    add.className = "button button--secondary button--small ranges__add";
+    add.append("Add a range");
+    const hint = document.createElement("span");
+    hint.className = "visually-hidden";
+    hint.textContent = ` (${label})`;
+    add.append(hint);
+    add.addEventListener("click", () => {
+      const row = template.content.firstElementChild.cloneNode(true);
+      for (const input of row.querySelectorAll("[data-range-part]")) {
+        input.name = `${list.dataset.ranges}_${input.dataset.rangePart}`;
+      }
+      for (const span of row.querySelectorAll("[data-range-label]")) {
+        span.textContent = `${label} `;
+      }
+      addRemoveButton(row, label);
+      list.append(row);
+      row.querySelector("input").focus();
+    });
+    const none = list.nextElementSibling;
+    (none && none.classList.contains("ranges__none") ? none : list).after(add);
+  }
+}
+
+function addRemoveButton(row, label) {
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "button button--quiet button--small";
+  remove.append("Remove");
+  const hint = document.createElement("span");
+  hint.className = "visually-hidden";
+  hint.textContent = ` a range (${label})`;
+  remove.append(hint);
+  remove.addEventListener("click", () => {
+    const list = row.parentElement;
+    const next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    // Keep keyboard focus nearby: the next row, else the day's "Add a range" button.
+    const target = next ? next.querySelector("input") : list.parentElement.querySelector(".ranges__add");
+    if (target) {
+      target.focus();
+    }
+  });
+  row.append(remove);
+}
+
+// A live "time left" for holds and session starts: [data-countdown-to] holds an ISO time.
+function formatDuration(milliseconds) {
+  const total = Math.max(0, Math.floor(milliseconds / 1000));
+  const days = Math.floor(total / 86400);
+  const hours = Math.floor((total % 86400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  if (days > 0) {
+    return `${days} day${days === 1 ? "" : "s"} ${hours} h`;
+  }
+  if (hours > 0) {
+    return `${hours} h ${minutes} min`;
+  }
+  return `${minutes} min ${String(seconds).padStart(2, "0")} s`;
+}
+
+function countdowns() {
+  const timers = [...document.querySelectorAll("[data-countdown-to]")];
+  const joins = [...document.querySelectorAll("[data-join-at]")];
+  if (!timers.length && !joins.length) {
+    return;
+  }
+  const tick = () => {
+    const now = Date.now();
+    for (const timer of timers) {
+      const left = Date.parse(timer.dataset.countdownTo) - now;
+      if (Number.isNaN(left)) {
+        continue;
+      }
+      const before = timer.dataset.countdownBefore || "";
+      const after = timer.dataset.countdownAfter || "";
+      timer.textContent = left > 0 ? before + formatDuration(left) + after : timer.dataset.countdownDone;
+    }
+    // The video room opens shortly before the start: turn the waiting button into the link.
+    for (const button of joins) {
+      if (button.isConnected && Date.parse(button.dataset.joinAt) <= now) {
+        const link = document.createElement("a");
+        link.className = button.className;
+        link.href = button.dataset.joinHref;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        link.textContent = button.textContent;
+        button.replaceWith(link);
+      }
+    }
+  };
+  tick();
+  window.setInterval(tick, 1000);
+}
+
+document.addEventListener("DOMContentLoaded", rangeRowsEditable);
+document.addEventListener("DOMContentLoaded", countdowns);

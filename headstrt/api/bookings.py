@@ -1,0 +1,247 @@
+"""Bookings: hold a slot, check out, answer requests, reschedule, cancel and close sessions."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, JsonResponse
+from ninja import Header, Query, Router
+
+from headstrt.api.schemas import (
+    BookingIn,
+    BookingListQuery,
+    BookingOut,
+    BookingPageOut,
+    CheckoutIn,
+    HoldIn,
+    ReasonIn,
+    RescheduleIn,
+)
+from headstrt.core import clock
+from headstrt.core.errors import DomainError
+from headstrt.core.idempotency import HEADER, idempotent
+from headstrt.core.pagination import paginate
+from headstrt.scheduling import selectors, services
+from headstrt.scheduling.models import Booking
+
+router = Router(tags=["Bookings"])
+
+IDEMPOTENCY_HELP = (
+    "Any string of up to 255 printable ASCII characters (a UUID is ideal). A retry with the "
+    "same key and the same request within 24 hours gets the first answer again."
+)
+ROLES = ("mentor", "mentee")
+
+
+def idempotency_key() -> object:
+    """The optional ``Idempotency-Key`` header parameter of a POST endpoint."""
+    return Header(None, alias=HEADER, description=IDEMPOTENCY_HELP)
+
+
+def _booking_body(request: HttpRequest, booking_id: str) -> dict:
+    """The JSON form of a booking, freshly read, as its participant ``request.auth`` sees it."""
+    booking = selectors.booking_get_for_participant(booking_id=booking_id, user=request.auth)
+    return BookingOut.model_validate(booking, context={"request": request}).model_dump(mode="json")
+
+
+def _answer(
+    request: HttpRequest,
+    *,
+    key: str | None,
+    scope: str,
+    parameters: dict,
+    status: int,
+    change: Callable[[], Booking],
+) -> JsonResponse:
+    def run() -> tuple[int, dict]:
+        booking = change()
+        return status, _booking_body(request, booking.public_id)
+
+    answer = idempotent(user=request.auth, key=key, scope=scope, parameters=parameters, run=run)
+    response = JsonResponse(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@router.get("", response=BookingPageOut)
+def booking_list(request: HttpRequest, query: Query[BookingListQuery]):
+    """Your sessions and requests, as mentor and as mentee."""
+    if query.which not in selectors.BOOKING_LISTS:
+        raise DomainError("invalid_list", "The list is upcoming, requests or past.", field="list")
+    if query.role and query.role not in ROLES:
+        raise DomainError("invalid_role", "The role is mentor or mentee.", field="role")
+    bookings = selectors.bookings_for_participant(
+        user=request.auth, now=clock.now(), which=query.which, role=query.role or None
+    ).select_related("situation")
+    return paginate(bookings, page=query.page, size=query.size)
+
+
+@router.post("", response={201: BookingOut})
+def booking_create(request: HttpRequest, payload: BookingIn, key: str | None = idempotency_key()):
+    """Book a free slot in one call: it is confirmed at once, or sent to the mentor as a
+    request if the mentor accepts each booking. Someone faster gets ``slot_taken`` (409)."""
+    return _answer(
+        request,
+        key=key,
+        scope="bookings.create",
+        parameters=payload.model_dump(mode="json"),
+        status=201,
+        change=lambda: services.booking_create(
+            mentee=request.auth,
+            mentor_id=payload.mentor,
+            start=payload.start,
+            minutes=payload.minutes,
+            objective=payload.objective,
+            agenda=payload.agenda,
+            situation_id=payload.situation,
+        ),
+    )
+
+
+@router.post("/holds", response={201: BookingOut})
+def booking_hold(request: HttpRequest, payload: HoldIn, key: str | None = idempotency_key()):
+    """Hold a free slot for 10 minutes while you write your objective; check out to book it.
+    Your earlier holds are released."""
+    return _answer(
+        request,
+        key=key,
+        scope="bookings.hold",
+        parameters=payload.model_dump(mode="json"),
+        status=201,
+        change=lambda: services.booking_hold(
+            mentee=request.auth,
+            mentor_id=payload.mentor,
+            start=payload.start,
+            minutes=payload.minutes,
+            situation_id=payload.situation,
+        ),
+    )
+
+
+@router.get("/{slug:booking_id}", response=BookingOut)
+def booking_detail(request: HttpRequest, booking_id: str):
+    """One of your bookings."""
+    return selectors.booking_get_for_participant(booking_id=booking_id, user=request.auth)
+
+
+@router.post("/{slug:booking_id}/checkout", response=BookingOut)
+def booking_checkout(
+    request: HttpRequest, booking_id: str, payload: CheckoutIn, key: str | None = idempotency_key()
+):
+    """Finish booking a held slot with your objective. A lapsed hold still works while the
+    slot is free (else ``hold_expired``, 409)."""
+    return _answer(
+        request,
+        key=key,
+        scope="bookings.checkout",
+        parameters={"booking": booking_id, **payload.model_dump(mode="json")},
+        status=200,
+        change=lambda: services.booking_checkout(
+            mentee=request.auth,
+            booking_id=booking_id,
+            objective=payload.objective,
+            agenda=payload.agenda,
+        ),
+    )
+
+
+@router.post("/{slug:booking_id}/accept", response=BookingOut)
+def booking_accept(request: HttpRequest, booking_id: str, key: str | None = idempotency_key()):
+    """As the mentor, accept a request: the session is confirmed."""
+    return _answer(
+        request,
+        key=key,
+        scope="bookings.accept",
+        parameters={"booking": booking_id},
+        status=200,
+        change=lambda: services.booking_accept(mentor=request.auth, booking_id=booking_id),
+    )
+
+
+@router.post("/{slug:booking_id}/decline", response=BookingOut)
+def booking_decline(
+    request: HttpRequest,
+    booking_id: str,
+    payload: ReasonIn | None = None,
+    key: str | None = idempotency_key(),
+):
+    """As the mentor, decline a request; the mentee sees your reason. The body is optional."""
+    reason = payload.reason if payload else ""
+    return _answer(
+        request,
+        key=key,
+        scope="bookings.decline",
+        parameters={"booking": booking_id, "reason": reason},
+        status=200,
+        change=lambda: services.booking_decline(
+            mentor=request.auth, booking_id=booking_id, reason=reason
+        ),
+    )
+
+
+@router.post("/{slug:booking_id}/reschedule", response=BookingOut)
+def booking_reschedule(
+    request: HttpRequest,
+    booking_id: str,
+    payload: RescheduleIn,
+    key: str | None = idempotency_key(),
+):
+    """Move a session or request to another free slot of the same length, before it starts.
+    Within 24 hours of the start a confirmed session's move counts as late."""
+    return _answer(
+        request,
+        key=key,
+        scope="bookings.reschedule",
+        parameters={"booking": booking_id, **payload.model_dump(mode="json")},
+        status=200,
+        change=lambda: services.booking_reschedule(
+            user=request.auth, booking_id=booking_id, start=payload.start
+        ),
+    )
+
+
+@router.post("/{slug:booking_id}/cancel", response=BookingOut)
+def booking_cancel(
+    request: HttpRequest,
+    booking_id: str,
+    payload: ReasonIn | None = None,
+    key: str | None = idempotency_key(),
+):
+    """Cancel a session or request before it starts, or release your hold. Within 24 hours
+    of the start a confirmed session's cancellation counts as late. The body is optional."""
+    reason = payload.reason if payload else ""
+    return _answer(
+        request,
+        key=key,
+        scope="bookings.cancel",
+        parameters={"booking": booking_id, "reason": reason},
+        status=200,
+        change=lambda: services.booking_cancel(
+            user=request.auth, booking_id=booking_id, reason=reason
+        ),
+    )
+
+
+@router.post("/{slug:booking_id}/complete", response=BookingOut)
+def booking_complete(request: HttpRequest, booking_id: str, key: str | None = idempotency_key()):
+    """Mark a session that has started as done (up to 3 days after its end)."""
+    return _answer(
+        request,
+        key=key,
+        scope="bookings.complete",
+        parameters={"booking": booking_id},
+        status=200,
+        change=lambda: services.booking_complete(user=request.auth, booking_id=booking_id),
+    )
+
+
+@router.post("/{slug:booking_id}/no-show", response=BookingOut)
+def booking_no_show(request: HttpRequest, booking_id: str, key: str | None = idempotency_key()):
+    """Report that the other side did not come (up to 3 days after the end)."""
+    return _answer(
+        request,
+        key=key,
+        scope="bookings.no_show",
+        parameters={"booking": booking_id},
+        status=200,
+        change=lambda: services.booking_report_no_show(user=request.auth, booking_id=booking_id),
+    )

@@ -1,0 +1,1 @@
+"""Messaging: in-app notifications and the email that carries them."""
