@@ -24,7 +24,6 @@ from headstrt.api.schemas import (
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.scheduling import selectors, services
-from headstrt.scheduling.models import SchedulingPolicy
 from headstrt.scheduling.slots import slot_in_zone, zone_of
 
 slots_router = Router(tags=["Mentors"], auth=None)
@@ -80,18 +79,16 @@ def _range(start: time, end: time) -> dict:
 
 
 def _availability(user: User) -> dict:
-    profile = _own_profile(user)
-    today = clock.now().astimezone(zone_of(user.time_zone)).date()
+    settings = selectors.availability_settings_for_owner(mentor=_own_profile(user), now=clock.now())
     exceptions: dict[date, list[dict]] = {}
-    for exception in profile.availability_exceptions.filter(date__gte=today):
+    for exception in settings.exceptions:
         ranges = exceptions.setdefault(exception.date, [])
         if not exception.is_time_off:
             ranges.append(_range(exception.start, exception.end))
     return {
         "time_zone": user.time_zone,
         "rules": [
-            {"weekday": rule.weekday, **_range(rule.start, rule.end)}
-            for rule in profile.availability_rules.all()
+            {"weekday": rule.weekday, **_range(rule.start, rule.end)} for rule in settings.rules
         ],
         "exceptions": [
             {"date": day.isoformat(), "ranges": ranges} for day, ranges in exceptions.items()
@@ -181,8 +178,7 @@ def availability_exception_delete(request: HttpRequest, day: str):
 @router.get("/scheduling-policy", response=SchedulingPolicySchema)
 def scheduling_policy_get(request: HttpRequest):
     """How you want to be booked; the defaults until you save a policy."""
-    profile = _own_profile(request.auth)
-    return SchedulingPolicy.objects.filter(mentor=profile).first() or SchedulingPolicy.DEFAULTS
+    return selectors.scheduling_policy_for_mentor(mentor=_own_profile(request.auth))
 
 
 @router.put("/scheduling-policy", response=SchedulingPolicySchema)

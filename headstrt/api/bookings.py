@@ -3,8 +3,9 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Header, Query, Router
+from ninja import Query, Router
 
+from headstrt.api.idempotency import idempotency_key, idempotent_response
 from headstrt.api.schemas import (
     BookingIn,
     BookingListQuery,
@@ -17,23 +18,13 @@ from headstrt.api.schemas import (
 )
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
-from headstrt.core.idempotency import HEADER, idempotent
 from headstrt.core.pagination import paginate
 from headstrt.scheduling import selectors, services
 from headstrt.scheduling.models import Booking
 
 router = Router(tags=["Bookings"])
 
-IDEMPOTENCY_HELP = (
-    "Any string of up to 255 printable ASCII characters (a UUID is ideal). A retry with the "
-    "same key and the same request within 24 hours gets the first answer again."
-)
 ROLES = ("mentor", "mentee")
-
-
-def idempotency_key() -> object:
-    """The optional ``Idempotency-Key`` header parameter of a POST endpoint."""
-    return Header(None, alias=HEADER, description=IDEMPOTENCY_HELP)
 
 
 def _booking_body(request: HttpRequest, booking_id: str) -> dict:
@@ -55,11 +46,7 @@ def _answer(
         booking = change()
         return status, _booking_body(request, booking.public_id)
 
-    answer = idempotent(user=request.auth, key=key, scope=scope, parameters=parameters, run=run)
-    response = JsonResponse(answer.body, status=answer.status)
-    if answer.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
+    return idempotent_response(request, key=key, scope=scope, parameters=parameters, run=run)
 
 
 @router.get("", response=BookingPageOut)

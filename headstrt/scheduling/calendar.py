@@ -48,7 +48,8 @@ def booking_invite(booking: Booking, *, method: str, viewer: User | None = None)
     participants' calendars, ``CANCEL`` removes it.
 
     The UID never changes and ``SEQUENCE`` is the booking's, so calendars update the one
-    event in place. With ``viewer`` the title names the other participant; without, both.
+    event in place. With ``viewer`` (the recipient) the title names the other participant
+    and the viewer is the one attendee: nobody's email address is shown to the other side.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
@@ -60,7 +61,7 @@ def booking_invite(booking: Booking, *, method: str, viewer: User | None = None)
             viewer=viewer,
             cancelled=method == "CANCEL",
             stamp=clock.now(),
-            attendees=True,
+            attendee=viewer,
         )
     )
     return calendar.to_ical()
@@ -70,8 +71,8 @@ def person_feed(user: User) -> bytes:
     """The person's calendar feed: their sessions as mentor or mentee from 30 days ago on,
     with cancelled sessions marked cancelled so subscribed calendars drop them.
 
-    Attendees' email addresses are left out: the feed's address is a bearer secret that
-    may leak, and it should then reveal as little about the other person as possible.
+    Email addresses are left out: the feed's address is a bearer secret that may leak, and
+    it should then reveal as little as possible.
     """
     bookings = (
         Booking.objects.select_related("mentor__user", "mentee")
@@ -94,7 +95,7 @@ def person_feed(user: User) -> bytes:
                 viewer=user,
                 cancelled=booking.status == BookingStatus.CANCELLED,
                 stamp=booking.updated_at,
-                attendees=False,
+                attendee=None,
             )
         )
     return calendar.to_ical()
@@ -149,7 +150,12 @@ def _organizer() -> vCalAddress:
 
 
 def _event(
-    booking: Booking, *, viewer: User | None, cancelled: bool, stamp: datetime, attendees: bool
+    booking: Booking,
+    *,
+    viewer: User | None,
+    cancelled: bool,
+    stamp: datetime,
+    attendee: User | None,
 ) -> Event:
     event = Event()
     event.add("uid", f"{booking.public_id}@headstrt")
@@ -164,18 +170,17 @@ def _event(
     event.add("location", video_room_url(booking))
     event.add("url", session_url(booking))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if attendees:
+    if attendee is not None:
         event.add("organizer", _organizer())
         # Nobody answers the invite by email: the session page is where it is changed.
-        for person in (booking.mentor.user, booking.mentee):
-            event.add(
-                "attendee",
-                _address(
-                    person.email,
-                    person.display_name,
-                    role="REQ-PARTICIPANT",
-                    partstat="ACCEPTED",
-                    rsvp="FALSE",
-                ),
-            )
+        event.add(
+            "attendee",
+            _address(
+                attendee.email,
+                attendee.display_name,
+                role="REQ-PARTICIPANT",
+                partstat="ACCEPTED",
+                rsvp="FALSE",
+            ),
+        )
     return event

@@ -18,7 +18,13 @@ from headstrt.scheduling.models import (
     CalendarFeed,
     SchedulingPolicy,
 )
-from headstrt.scheduling.slots import Slot, mentor_availability, slots_compute, zone_of
+from headstrt.scheduling.slots import (
+    Availability,
+    Slot,
+    mentor_availability,
+    slots_compute,
+    zone_of,
+)
 
 # Search the horizon a week at a time, so a mentor free tomorrow costs one short computation.
 _SEARCH_STEP = timedelta(days=7)
@@ -99,12 +105,14 @@ def mentor_free_slots(
     end: datetime,
     now: datetime,
     exclude: Booking | None = None,
+    availability: Availability | None = None,
 ) -> list[Slot]:
     """The mentor's bookable slots of ``minutes`` between ``start`` and ``end`` (UTC), with
     their sessions, open requests and live holds (as mentor or mentee) kept clear.
 
     Busy time is read from a week either side, so the daily and weekly caps and the
-    buffers see every booking that counts.
+    buffers see every booking that counts. ``availability`` saves reloading the mentor's
+    rules when the caller has them already.
     """
     busy = busy_intervals(
         user=mentor.user,
@@ -114,7 +122,12 @@ def mentor_free_slots(
         exclude=exclude,
     )
     return slots_compute(
-        mentor_availability(mentor), minutes=minutes, start=start, end=end, now=now, busy=busy
+        availability or mentor_availability(mentor),
+        minutes=minutes,
+        start=start,
+        end=end,
+        now=now,
+        busy=busy,
     )
 
 

@@ -276,14 +276,15 @@ def mentor_availability(mentor: MentorProfile) -> Availability:
             (minutes_of(rule.start), minutes_of(rule.end, is_end=True))
         )
     overrides: dict[date, list[MinuteRange]] = {}
+    days_off = set()
     for exception in mentor.availability_exceptions.all():
         ranges = overrides.setdefault(exception.date, [])
-        if not exception.is_time_off:
-            ranges.append((minutes_of(exception.start), minutes_of(exception.end, is_end=True)))
-    # A time-off row wins over ranges on the same date.
-    for exception in mentor.availability_exceptions.all():
         if exception.is_time_off:
-            overrides[exception.date] = []
+            days_off.add(exception.date)
+        else:
+            ranges.append((minutes_of(exception.start), minutes_of(exception.end, is_end=True)))
+    for day in days_off:  # a time-off row wins over ranges on the same date
+        overrides[day] = []
     try:
         policy = mentor.scheduling_policy
         values = {name: getattr(policy, name) for name in SchedulingPolicy.DEFAULTS}

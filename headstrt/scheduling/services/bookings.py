@@ -26,9 +26,13 @@ from headstrt.scheduling.models import (
     Party,
     ReliabilityEvent,
     ReliabilityKind,
-    SchedulingPolicy,
 )
-from headstrt.scheduling.selectors import CLOSE_WINDOW, busy_intervals, mentor_free_slots
+from headstrt.scheduling.selectors import (
+    CLOSE_WINDOW,
+    busy_intervals,
+    mentor_free_slots,
+    scheduling_policy_for_mentor,
+)
 from headstrt.scheduling.slots import mentor_availability, slots_compute
 
 HOLD_MINUTES = 10
@@ -135,7 +139,9 @@ def _check_slot(
             "That time is not one of the mentor's slots. Pick a slot from their calendar.",
             field="start",
         )
-    free = mentor_free_slots(mentor=mentor, minutes=minutes, exclude=booking, **window)
+    free = mentor_free_slots(
+        mentor=mentor, minutes=minutes, exclude=booking, availability=availability, **window
+    )
     if not any(slot.start == start for slot in free):
         raise _slot_taken()
     mentee_busy = busy_intervals(user=mentee, start=start, end=end, now=now, exclude=booking)
@@ -227,13 +233,6 @@ def booking_hold(
     )
 
 
-def _policy(mentor: MentorProfile) -> dict:
-    policy = SchedulingPolicy.objects.filter(mentor=mentor).first()
-    if policy is None:
-        return dict(SchedulingPolicy.DEFAULTS)
-    return {name: getattr(policy, name) for name in SchedulingPolicy.DEFAULTS}
-
-
 @_overlap_refused
 @transaction.atomic
 def booking_checkout(
@@ -278,12 +277,10 @@ def booking_checkout(
             raise
     booking.objective, booking.agenda = objective, agenda
     booking.held_until = None
-    policy = _policy(booking.mentor)
-    if policy["confirmation"] == Confirmation.REQUEST:
+    policy = scheduling_policy_for_mentor(mentor=booking.mentor)
+    if policy.confirmation == Confirmation.REQUEST:
         booking.status = BookingStatus.REQUESTED
-        booking.respond_by = min(
-            now + timedelta(hours=policy["response_window_hours"]), booking.start
-        )
+        booking.respond_by = min(now + timedelta(hours=policy.response_window_hours), booking.start)
         change = "requested"
     else:
         # Paid sessions will confirm together with their payment once payments exist.

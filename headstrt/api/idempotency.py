@@ -1,0 +1,35 @@
+"""The ``Idempotency-Key`` header of API endpoints that create bookings or move money."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, JsonResponse
+from ninja import Header
+
+from headstrt.core.idempotency import HEADER, idempotent
+
+IDEMPOTENCY_HELP = (
+    "Any string of up to 255 printable ASCII characters (a UUID is ideal). A retry with the "
+    "same key and the same request within 24 hours gets the first answer again."
+)
+
+
+def idempotency_key() -> object:
+    """The optional ``Idempotency-Key`` header parameter of a POST endpoint."""
+    return Header(None, alias=HEADER, description=IDEMPOTENCY_HELP)
+
+
+def idempotent_response(
+    request: HttpRequest,
+    *,
+    key: str | None,
+    scope: str,
+    parameters: dict,
+    run: Callable[[], tuple[int, dict]],
+) -> JsonResponse:
+    """Run ``run`` once per key (see ``core.idempotency``) and answer its status and body;
+    a replayed answer carries ``Idempotent-Replayed: true``."""
+    answer = idempotent(user=request.auth, key=key, scope=scope, parameters=parameters, run=run)
+    response = JsonResponse(answer.body, status=answer.status)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
