@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import subprocess
 import sys
 
 import django
@@ -26,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="migrate, generate the demo marketplace and its logins, then run the server",
         description="Migrate the database, generate the demo marketplace (re-running adds only "
-        "what is missing), create the demo logins and run the development server.",
+        "what is missing), create the demo logins and run the development server with the "
+        "background worker beside it.",
     )
     demo.add_argument("--mentors", type=int, default=1000, help="demo mentors (default: 1000)")
     demo.add_argument("--mentees", type=int, default=3000, help="demo mentees (default: 3000)")
@@ -66,8 +68,16 @@ def _url(host: str, port: int) -> str:
     return f"http://{_address(shown, port)}/"
 
 
-def _serve(options: argparse.Namespace) -> None:
-    call_command("runserver", _address(options.host, options.port), use_reloader=False)
+def _serve(options: argparse.Namespace, *, with_worker: bool = False) -> None:
+    """Run the development server; ``with_worker`` runs the background worker beside it
+    (reminders, request deadlines) and stops it with the server."""
+    worker = subprocess.Popen([sys.executable, "-m", "headstrt", "worker"]) if with_worker else None
+    try:
+        call_command("runserver", _address(options.host, options.port), use_reloader=False)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
 
 
 def _migrate() -> None:
@@ -96,7 +106,7 @@ def _demo(options: argparse.Namespace) -> None:
         "",
         f"Headstrt demo: {summary.mentors:,} mentors and {summary.mentees:,} mentees "
         f"({summary.mentors_added:,} and {summary.mentees_added:,} added now).",
-        f"Open {url}  (admin: {url}admin/)",
+        f"Open {url}  (admin: {url}admin/); the background worker runs beside the server.",
         "Demo logins:",
         *(
             f"  {login.role:<7} {login.email:<{width}}  password: {login.password}"
@@ -105,7 +115,7 @@ def _demo(options: argparse.Namespace) -> None:
         "",
     ]
     print("\n".join(lines), flush=True)
-    _serve(options)
+    _serve(options, with_worker=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,10 +17,31 @@ def commands(monkeypatch):
     return calls
 
 
+class Process:
+    """A stand-in for the worker process, recording how it was started and stopped."""
+
+    started: list = []
+
+    def __init__(self, args):
+        self.args, self.stopped = args, False
+        Process.started.append(self)
+
+    def terminate(self):
+        self.stopped = True
+
+    def wait(self, timeout):
+        assert self.stopped
+
+
 @pytest.mark.django_db
-def test_demo_generates_the_marketplace_prints_the_logins_and_serves(commands, capsys):
+def test_demo_generates_the_marketplace_prints_the_logins_and_serves(commands, capsys, monkeypatch):
+    monkeypatch.setattr(cli.subprocess, "Popen", Process)
+    Process.started = []
+
     cli.main(["demo", "--mentors", "4", "--mentees", "3", "--port", "8765"])
 
+    [worker] = Process.started
+    assert worker.args == [sys.executable, "-m", "headstrt", "worker"] and worker.stopped
     assert commands == [
         (("migrate",), {"interactive": False, "verbosity": 1}),
         (("runserver", "127.0.0.1:8765"), {"use_reloader": False}),
