@@ -5,7 +5,7 @@ Usage: python benchmarks/booking_race.py [--clients 200] [--rounds 6] [--mentors
 
 Starts the server on a fresh database (SQLite in a temporary folder, or a fresh PostgreSQL
 database when DATABASE_URL is set, dropped afterwards): by default gunicorn with 4
-synchronous workers, as docs/configuration.md deploys it (``pip install gunicorn``);
+synchronous workers, as docs/configuration.md deploys it;
 ``--server dev`` runs ``headstrt serve``, whose listen queue of 10 connections cannot take
 200 clients at once (refused connections count as server errors). It seeds mentors
 (08:00-20:00 every day in four zones, 30 and 60-minute sessions, 10-minute buffer) and one
@@ -23,7 +23,6 @@ one mentor overlapping or within the buffer and no two of one mentee overlapping
 """
 
 import argparse
-import importlib.util
 import random
 import statistics
 import sys
@@ -76,9 +75,6 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    if args.server == "gunicorn" and importlib.util.find_spec("gunicorn") is None:
-        sys.exit("gunicorn is not installed: `pip install gunicorn`, or run with --server dev")
-
     with LiveServer(kind=args.server, workers=args.workers) as server:
         tick = time.perf_counter()
         seeded = server.run("seed", mentors=args.mentors, mentees=args.clients, days=7)
