@@ -374,6 +374,14 @@ def test_the_video_room_opens_ten_minutes_before_the_start(client, mentee, mento
     assert "data-join-at" not in html
 
 
+def test_the_room_opening_time_is_on_the_viewers_clock(client, mentee, mentor):
+    book(mentor, mentee)  # 08:00 UTC: the room opens 07:50 UTC, 16:50 in Tokyo
+
+    html = html_of(client.get(session_url(Booking.objects.get())))
+
+    assert "The room opens 10 minutes before the start, at 16:50." in html
+
+
 def test_others_get_404_on_the_session_page_and_every_action(client, mentor, frozen):
     booking = book(mentor, UserFactory())
     client.force_login(UserFactory())
