@@ -4,6 +4,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 
 import django
 from django.core.management import call_command, execute_from_command_line
@@ -45,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
         "worker",
         help="run background tasks (reminders, request deadlines) as they fall due",
         description="Run the background worker: it sends session reminders and expires "
-        "unanswered requests when their time comes. Run one or more beside the web server.",
+        "unanswered requests when their time comes, and sweeps up every 10 minutes (lapsed "
+        "deadlines, old idempotency keys). Run one or more beside the web server.",
     )
     worker.add_argument(
         "--batch", action="store_true", help="run the tasks due now, then exit (for cron)"
@@ -85,7 +87,19 @@ def _migrate() -> None:
 
 
 def _worker(options: argparse.Namespace) -> None:
-    call_command("db_worker", batch=options.batch, interval=options.interval, reload=False)
+    from headstrt.housekeeping import housekeeping_loop, housekeeping_run
+
+    if options.batch:
+        housekeeping_run()
+        call_command("db_worker", batch=True, interval=options.interval, reload=False)
+        return
+    stop = threading.Event()
+    sweeper = threading.Thread(target=housekeeping_loop, args=(stop,), daemon=True)
+    sweeper.start()
+    try:
+        call_command("db_worker", batch=False, interval=options.interval, reload=False)
+    finally:
+        stop.set()
 
 
 def _demo(options: argparse.Namespace) -> None:

@@ -82,8 +82,9 @@ class LiveServer:
     """``with LiveServer() as server:`` a migrated server on a free port, stopped afterwards.
 
     ``kind`` is ``dev`` (``headstrt serve``: one process, a thread per request) or
-    ``gunicorn`` (``workers`` synchronous processes, as in production). The database is SQLite in a temporary folder, or a fresh PostgreSQL
-    database when ``DATABASE_URL`` is set in the environment.
+    ``gunicorn`` (``workers`` synchronous processes, as in production). The database is
+    SQLite in a temporary folder, or a fresh PostgreSQL database when ``DATABASE_URL`` is set
+    in the environment.
     """
 
     def __init__(self, *, kind: str = "dev", workers: int = 4):

@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from headstrt import cli
 from headstrt.messaging.models import Notification
 from headstrt.scheduling import services
 from headstrt.scheduling import tasks as scheduling_tasks
@@ -228,12 +227,3 @@ def test_the_database_worker_runs_a_task_once_it_is_due(frozen, settings, mailbo
     assert booking.status == BookingStatus.EXPIRED
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     assert len(mailbox.messages_to(mentee.email)) == 1
-
-
-def test_the_worker_command_runs_the_database_worker(monkeypatch):
-    calls = []
-    monkeypatch.setattr(cli, "call_command", lambda *args, **options: calls.append((args, options)))
-
-    cli.main(["worker", "--batch"])
-
-    assert calls == [(("db_worker",), {"batch": True, "interval": 1.0, "reload": False})]

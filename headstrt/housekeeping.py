@@ -1,0 +1,39 @@
+"""Upkeep the worker runs every few minutes beside its tasks.
+
+Deadlines have their own scheduled tasks; this sweep is the safety net should one be lost
+(a worker killed mid-task, a database restored from a backup), and it forgets old records.
+Everything it calls is safe to run at any time and from several workers at once.
+"""
+
+import logging
+import threading
+
+from django.db import connection
+
+from headstrt.core.idempotency import idempotency_records_forget
+from headstrt.scheduling.services import bookings_expire_lapsed
+
+logger = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 600
+
+
+def housekeeping_run() -> dict[str, int]:
+    """One sweep: expire lapsed holds and requests, forget expired idempotency keys."""
+    return {
+        "requests_expired": bookings_expire_lapsed(),
+        "idempotency_keys_forgotten": idempotency_records_forget(),
+    }
+
+
+def housekeeping_loop(stop: threading.Event, *, interval: float = INTERVAL_SECONDS) -> None:
+    """Sweep now and then every ``interval`` seconds until ``stop`` is set; a failed sweep
+    is logged and the next one runs as planned."""
+    while not stop.is_set():
+        try:
+            logger.info("housekeeping %s", housekeeping_run())
+        except Exception:
+            logger.exception("housekeeping failed")
+        finally:
+            connection.close()  # this thread's own connection; a new one next time
+        stop.wait(interval)

@@ -1,0 +1,81 @@
+"""The worker's periodic sweep: lapsed deadlines and old idempotency keys."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from headstrt import cli
+from headstrt.core.models import IdempotencyRecord
+from headstrt.housekeeping import housekeeping_loop, housekeeping_run
+from headstrt.scheduling import services
+from headstrt.scheduling.models import Booking, BookingStatus
+from tests.factories import UserFactory
+from tests.scheduling.sessions import TUESDAY_9, Clock, book, paris_mentor, tokyo_mentee
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lapsed_request_and_old_key(monkeypatch):
+    """A request past its response window whose expiry task was lost, and a key a day old."""
+    frozen = Clock(monkeypatch)
+    mentor = paris_mentor()
+    services.scheduling_policy_save(user=mentor.user, confirmation="request")
+    book(mentor, tokyo_mentee(), start=TUESDAY_9 + timedelta(days=7))
+    frozen.move(hours=49)
+    person = UserFactory()
+    for key, age in (("old", timedelta(hours=25)), ("fresh", timedelta(hours=1))):
+        IdempotencyRecord.objects.create(
+            user=person,
+            key=key,
+            scope="booking_create",
+            fingerprint="f",
+            created_at=frozen.now - age,
+        )
+
+
+def test_a_sweep_expires_lapsed_requests_and_forgets_old_keys(lapsed_request_and_old_key):
+    assert housekeeping_run() == {"requests_expired": 1, "idempotency_keys_forgotten": 1}
+    assert housekeeping_run() == {"requests_expired": 0, "idempotency_keys_forgotten": 0}
+
+    assert Booking.objects.get().status == BookingStatus.EXPIRED
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+def test_the_loop_sweeps_until_stopped(lapsed_request_and_old_key, monkeypatch):
+    stop = threading.Event()
+    runs = []
+    monkeypatch.setattr(
+        "headstrt.housekeeping.housekeeping_run", lambda: runs.append(1) or stop.set() or {}
+    )
+
+    housekeeping_loop(stop, interval=0)
+
+    assert runs == [1]
+
+
+def test_a_failing_sweep_is_logged_and_the_loop_goes_on(monkeypatch, caplog):
+    stop, runs = threading.Event(), []
+
+    def sweep():
+        runs.append(1)
+        if len(runs) == 2:
+            stop.set()
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr("headstrt.housekeeping.housekeeping_run", sweep)
+
+    housekeeping_loop(stop, interval=0)
+
+    assert len(runs) == 2 and "housekeeping failed" in caplog.text
+
+
+def test_worker_batch_sweeps_then_runs_the_due_tasks(lapsed_request_and_old_key, monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli, "call_command", lambda *args, **options: calls.append((args, options)))
+
+    cli.main(["worker", "--batch"])
+
+    assert calls == [(("db_worker",), {"batch": True, "interval": 1.0, "reload": False})]
+    assert Booking.objects.get().status == BookingStatus.EXPIRED
