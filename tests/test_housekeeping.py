@@ -10,8 +10,9 @@ from headstrt.core.models import IdempotencyRecord
 from headstrt.housekeeping import housekeeping_loop, housekeeping_run
 from headstrt.scheduling import services
 from headstrt.scheduling.models import Booking, BookingStatus
+from tests.clock import Clock
 from tests.factories import UserFactory
-from tests.scheduling.sessions import TUESDAY_9, Clock, book, paris_mentor, tokyo_mentee
+from tests.scheduling.sessions import NOW, TUESDAY_9, book, paris_mentor, tokyo_mentee
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def lapsed_request_and_old_key(monkeypatch):
     """A request past its response window whose expiry task was lost, and a key a day old."""
-    frozen = Clock(monkeypatch)
+    frozen = Clock(monkeypatch, NOW)
     mentor = paris_mentor()
     services.scheduling_policy_save(user=mentor.user, confirmation="request")
     book(mentor, tokyo_mentee(), start=TUESDAY_9 + timedelta(days=7))

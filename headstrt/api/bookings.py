@@ -1,6 +1,7 @@
 """Bookings: hold a slot, check out, answer requests, reschedule, cancel and close sessions."""
 
 from collections.abc import Callable
+from functools import partial
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router
@@ -42,11 +43,64 @@ def _answer(
     status: int,
     change: Callable[[], Booking],
 ) -> JsonResponse:
+    """Run ``change`` once per idempotency key and answer ``status`` with the booking it
+    leaves, as the caller sees it."""
+
     def run() -> tuple[int, dict]:
         booking = change()
         return status, _booking_body(request, booking.public_id)
 
     return idempotent_response(request, key=key, scope=scope, parameters=parameters, run=run)
+
+
+def _new_booking(
+    request: HttpRequest,
+    key: str | None,
+    action: str,
+    change: Callable[..., Booking],
+    payload: HoldIn,
+    **arguments,
+) -> JsonResponse:
+    """Run ``change``, a booking service with the caller bound as the mentee, for the slot
+    ``payload`` names, once per idempotency key; ``arguments`` also go to the service."""
+    return _answer(
+        request,
+        key=key,
+        scope=f"bookings.{action}",
+        parameters=payload.model_dump(mode="json"),
+        status=201,
+        change=lambda: change(
+            mentor_id=payload.mentor,
+            start=payload.start,
+            minutes=payload.minutes,
+            situation_id=payload.situation,
+            **arguments,
+        ),
+    )
+
+
+def _booking_action(
+    request: HttpRequest,
+    booking_id: str,
+    key: str | None,
+    action: str,
+    change: Callable[..., Booking],
+    **arguments,
+) -> JsonResponse:
+    """Run ``change``, a booking service with the caller bound as its actor, on the booking
+    once per idempotency key; ``arguments`` go to the service and tell requests apart."""
+    return _answer(
+        request,
+        key=key,
+        scope=f"bookings.{action}",
+        parameters={"booking": booking_id, **arguments},
+        status=200,
+        change=lambda: change(booking_id=booking_id, **arguments),
+    )
+
+
+def _reason(payload: ReasonIn | None) -> str:
+    return payload.reason if payload else ""
 
 
 @router.get("", response=BookingPageOut)
@@ -66,21 +120,9 @@ def booking_list(request: HttpRequest, query: Query[BookingListQuery]):
 def booking_create(request: HttpRequest, payload: BookingIn, key: str | None = idempotency_key()):
     """Book a free slot in one call: it is confirmed at once, or sent to the mentor as a
     request if the mentor accepts each booking. Someone faster gets ``slot_taken`` (409)."""
-    return _answer(
-        request,
-        key=key,
-        scope="bookings.create",
-        parameters=payload.model_dump(mode="json"),
-        status=201,
-        change=lambda: services.booking_create(
-            mentee=request.auth,
-            mentor_id=payload.mentor,
-            start=payload.start,
-            minutes=payload.minutes,
-            objective=payload.objective,
-            agenda=payload.agenda,
-            situation_id=payload.situation,
-        ),
+    change = partial(services.booking_create, mentee=request.auth)
+    return _new_booking(
+        request, key, "create", change, payload, objective=payload.objective, agenda=payload.agenda
     )
 
 
@@ -88,20 +130,8 @@ def booking_create(request: HttpRequest, payload: BookingIn, key: str | None = i
 def booking_hold(request: HttpRequest, payload: HoldIn, key: str | None = idempotency_key()):
     """Hold a free slot for 10 minutes while you write your objective; check out to book it.
     Your earlier holds are released."""
-    return _answer(
-        request,
-        key=key,
-        scope="bookings.hold",
-        parameters=payload.model_dump(mode="json"),
-        status=201,
-        change=lambda: services.booking_hold(
-            mentee=request.auth,
-            mentor_id=payload.mentor,
-            start=payload.start,
-            minutes=payload.minutes,
-            situation_id=payload.situation,
-        ),
-    )
+    change = partial(services.booking_hold, mentee=request.auth)
+    return _new_booking(request, key, "hold", change, payload)
 
 
 @router.get("/{slug:booking_id}", response=BookingOut)
@@ -116,32 +146,23 @@ def booking_checkout(
 ):
     """Finish booking a held slot with your objective. A lapsed hold still works while the
     slot is free (else ``hold_expired``, 409)."""
-    return _answer(
+    change = partial(services.booking_checkout, mentee=request.auth)
+    return _booking_action(
         request,
-        key=key,
-        scope="bookings.checkout",
-        parameters={"booking": booking_id, **payload.model_dump(mode="json")},
-        status=200,
-        change=lambda: services.booking_checkout(
-            mentee=request.auth,
-            booking_id=booking_id,
-            objective=payload.objective,
-            agenda=payload.agenda,
-        ),
+        booking_id,
+        key,
+        "checkout",
+        change,
+        objective=payload.objective,
+        agenda=payload.agenda,
     )
 
 
 @router.post("/{slug:booking_id}/accept", response=BookingOut)
 def booking_accept(request: HttpRequest, booking_id: str, key: str | None = idempotency_key()):
     """As the mentor, accept a request: the session is confirmed."""
-    return _answer(
-        request,
-        key=key,
-        scope="bookings.accept",
-        parameters={"booking": booking_id},
-        status=200,
-        change=lambda: services.booking_accept(mentor=request.auth, booking_id=booking_id),
-    )
+    change = partial(services.booking_accept, mentor=request.auth)
+    return _booking_action(request, booking_id, key, "accept", change)
 
 
 @router.post("/{slug:booking_id}/decline", response=BookingOut)
@@ -152,17 +173,8 @@ def booking_decline(
     key: str | None = idempotency_key(),
 ):
     """As the mentor, decline a request; the mentee sees your reason. The body is optional."""
-    reason = payload.reason if payload else ""
-    return _answer(
-        request,
-        key=key,
-        scope="bookings.decline",
-        parameters={"booking": booking_id, "reason": reason},
-        status=200,
-        change=lambda: services.booking_decline(
-            mentor=request.auth, booking_id=booking_id, reason=reason
-        ),
-    )
+    change = partial(services.booking_decline, mentor=request.auth)
+    return _booking_action(request, booking_id, key, "decline", change, reason=_reason(payload))
 
 
 @router.post("/{slug:booking_id}/reschedule", response=BookingOut)
@@ -174,16 +186,8 @@ def booking_reschedule(
 ):
     """Move a session or request to another free slot of the same length, before it starts.
     Within 24 hours of the start a confirmed session's move counts as late."""
-    return _answer(
-        request,
-        key=key,
-        scope="bookings.reschedule",
-        parameters={"booking": booking_id, **payload.model_dump(mode="json")},
-        status=200,
-        change=lambda: services.booking_reschedule(
-            user=request.auth, booking_id=booking_id, start=payload.start
-        ),
-    )
+    change = partial(services.booking_reschedule, user=request.auth)
+    return _booking_action(request, booking_id, key, "reschedule", change, start=payload.start)
 
 
 @router.post("/{slug:booking_id}/cancel", response=BookingOut)
@@ -195,40 +199,19 @@ def booking_cancel(
 ):
     """Cancel a session or request before it starts, or release your hold. Within 24 hours
     of the start a confirmed session's cancellation counts as late. The body is optional."""
-    reason = payload.reason if payload else ""
-    return _answer(
-        request,
-        key=key,
-        scope="bookings.cancel",
-        parameters={"booking": booking_id, "reason": reason},
-        status=200,
-        change=lambda: services.booking_cancel(
-            user=request.auth, booking_id=booking_id, reason=reason
-        ),
-    )
+    change = partial(services.booking_cancel, user=request.auth)
+    return _booking_action(request, booking_id, key, "cancel", change, reason=_reason(payload))
 
 
 @router.post("/{slug:booking_id}/complete", response=BookingOut)
 def booking_complete(request: HttpRequest, booking_id: str, key: str | None = idempotency_key()):
     """Mark a session that has started as done (up to 3 days after its end)."""
-    return _answer(
-        request,
-        key=key,
-        scope="bookings.complete",
-        parameters={"booking": booking_id},
-        status=200,
-        change=lambda: services.booking_complete(user=request.auth, booking_id=booking_id),
-    )
+    change = partial(services.booking_complete, user=request.auth)
+    return _booking_action(request, booking_id, key, "complete", change)
 
 
 @router.post("/{slug:booking_id}/no-show", response=BookingOut)
 def booking_no_show(request: HttpRequest, booking_id: str, key: str | None = idempotency_key()):
     """Report that the other side did not come (up to 3 days after the end)."""
-    return _answer(
-        request,
-        key=key,
-        scope="bookings.no_show",
-        parameters={"booking": booking_id},
-        status=200,
-        change=lambda: services.booking_report_no_show(user=request.auth, booking_id=booking_id),
-    )
+    change = partial(services.booking_report_no_show, user=request.auth)
+    return _booking_action(request, booking_id, key, "no_show", change)

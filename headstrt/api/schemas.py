@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -604,21 +605,25 @@ class RescheduleIn(Input):
 # Availability
 
 
-class TimeRangeSchema(Input):
-    start: str = Field(description="HH:MM on the mentor's clock", examples=["09:00"])
-    end: str = Field(
+RangeStart = Annotated[str, Field(description="HH:MM on the mentor's clock", examples=["09:00"])]
+RangeEnd = Annotated[
+    str,
+    Field(
         description="HH:MM; 00:00 (or 24:00) is midnight at the end of the day",
         examples=["12:00"],
-    )
+    ),
+]
+
+
+class TimeRangeSchema(Input):
+    start: RangeStart
+    end: RangeEnd
 
 
 class AvailabilityRuleSchema(Input):
     weekday: int = Field(description="0 = Monday … 6 = Sunday")
-    start: str = Field(description="HH:MM on the mentor's clock", examples=["09:00"])
-    end: str = Field(
-        description="HH:MM; 00:00 (or 24:00) is midnight at the end of the day",
-        examples=["12:00"],
-    )
+    start: RangeStart
+    end: RangeEnd
 
 
 class AvailabilityExceptionOut(Schema):

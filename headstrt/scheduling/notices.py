@@ -5,8 +5,10 @@ not notified of their own action, but gets the updated calendar invite by email 
 their calendar must change too. Reminders and the request deadline are scheduled here.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from django.utils import dateformat
@@ -43,6 +45,18 @@ class _Change:
 
     def other_than(self, person: User) -> User:
         return self.mentee if person.pk == self.mentor.pk else self.mentor
+
+    @property
+    def counterpart(self) -> User | None:
+        """The other side of whoever made the change; ``None`` when no participant made it."""
+        actor = self.actor
+        return None if actor is None else self.other_than(actor)
+
+    @property
+    def told(self) -> list[User]:
+        """Who hears of the change: the actor's counterpart, or both when no participant made it."""
+        counterpart = self.counterpart
+        return [counterpart] if counterpart is not None else [self.mentor, self.mentee]
 
 
 def booking_changed(booking: Booking, change: str, *, by: User | None = None) -> None:
@@ -167,19 +181,26 @@ def _receipt(person: User, booking: Booking, title: str, body: str, *, invite: s
     )
 
 
-# One handler per change
+# One handler per change (those telling one participant in set words are built by _told)
+
+
+def _tell_mentee_confirmed(change: _Change, kind: str, title: str) -> None:
+    booking, mentee = change.booking, change.mentee
+    _tell(
+        mentee,
+        booking,
+        kind,
+        title,
+        f"Your {booking.minutes}-minute session with {change.mentor.display_name} is confirmed "
+        f"for {_when(booking, mentee)}." + _objective(booking) + _joining(booking) + _INVITE_ADDED,
+        invite="REQUEST",
+    )
 
 
 def _confirmed(change: _Change) -> None:
     booking, mentor, mentee = change.booking, change.mentor, change.mentee
-    _tell(
-        mentee,
-        booking,
-        "booking.confirmed",
-        f"Your session with {mentor.display_name} is confirmed",
-        f"Your {booking.minutes}-minute session with {mentor.display_name} is confirmed "
-        f"for {_when(booking, mentee)}." + _objective(booking) + _joining(booking) + _INVITE_ADDED,
-        invite="REQUEST",
+    _tell_mentee_confirmed(
+        change, "booking.confirmed", f"Your session with {mentor.display_name} is confirmed"
     )
     _tell(
         mentor,
@@ -211,14 +232,8 @@ def _requested(change: _Change) -> None:
 
 def _accepted(change: _Change) -> None:
     booking, mentor, mentee = change.booking, change.mentor, change.mentee
-    _tell(
-        mentee,
-        booking,
-        "booking.accepted",
-        f"{mentor.display_name} accepted your session request",
-        f"Your {booking.minutes}-minute session with {mentor.display_name} is confirmed "
-        f"for {_when(booking, mentee)}." + _objective(booking) + _joining(booking) + _INVITE_ADDED,
-        invite="REQUEST",
+    _tell_mentee_confirmed(
+        change, "booking.accepted", f"{mentor.display_name} accepted your session request"
     )
     _receipt(
         mentor,
@@ -231,37 +246,33 @@ def _accepted(change: _Change) -> None:
     tasks.reminders_schedule(booking)
 
 
-def _declined(change: _Change) -> None:
-    booking, mentor, mentee = change.booking, change.mentor, change.mentee
-    _tell(
-        mentee,
-        booking,
-        "booking.declined",
-        f"{mentor.display_name} declined your session request",
-        f"{mentor.display_name} cannot take your session on {_when(booking, mentee)}, so "
-        "nothing is booked." + _reason(booking, mentor) + "\n\nYou can pick another time or "
-        "another mentor.",
-    )
+def _told(
+    kind: str, title: str, body: str, *, reader: Callable[[_Change], User | None]
+) -> Callable[[_Change], None]:
+    """A handler that tells one participant, the ``reader`` of the change (nobody when it
+    gives ``None``), in words that may name ``{mentor}``, ``{actor}`` (who made the change),
+    ``{when}`` (on the reader's clock) and ``{reason}`` (the mentor's note)."""
 
+    def handler(change: _Change) -> None:
+        person = reader(change)
+        if person is None:
+            return
+        booking, actor = change.booking, change.actor
+        words = {
+            "mentor": change.mentor.display_name,
+            "actor": "" if actor is None else actor.display_name,
+            "when": _when(booking, person),
+            "reason": _reason(booking, change.mentor),
+        }
+        _tell(person, booking, kind, title.format(**words), body.format(**words))
 
-def _expired(change: _Change) -> None:
-    booking, mentor, mentee = change.booking, change.mentor, change.mentee
-    _tell(
-        mentee,
-        booking,
-        "booking.expired",
-        f"Your session request to {mentor.display_name} expired",
-        f"{mentor.display_name} did not answer your request for {_when(booking, mentee)} in "
-        "time, so it expired and nothing is booked.\n\nYou can pick another time or another "
-        "mentor.",
-    )
+    return handler
 
 
 def _rescheduled(change: _Change) -> None:
     booking, actor = change.booking, change.actor
     confirmed = booking.status == BookingStatus.CONFIRMED
-    told = [change.other_than(actor)] if actor is not None else [change.mentor, change.mentee]
-    for person in told:
+    for person in change.told:
         other = change.other_than(person)
         if confirmed:
             body = (
@@ -311,8 +322,7 @@ def _cancelled(change: _Change) -> None:
         change.actor_id is not None
         and not User.objects.filter(pk=change.actor_id, is_active=True).exists()
     )
-    told = [change.other_than(actor)] if actor is not None else [change.mentor, change.mentee]
-    for person in told:
+    for person in change.told:
         other = change.other_than(person)
         if actor is None:
             title = f"Your session with {other.display_name} is cancelled"
@@ -349,44 +359,37 @@ def _cancelled(change: _Change) -> None:
         )
 
 
-def _completed(change: _Change) -> None:
-    booking, actor = change.booking, change.actor
-    if actor is None:
-        return
-    person = change.other_than(actor)
-    _tell(
-        person,
-        booking,
-        "booking.completed",
-        f"{actor.display_name} marked your session as done",
-        f"{actor.display_name} marked your session of {_when(booking, person)} as done.",
-    )
-
-
-def _no_show(change: _Change) -> None:
-    booking, actor = change.booking, change.actor
-    if actor is None:
-        return
-    person = change.other_than(actor)
-    _tell(
-        person,
-        booking,
-        "booking.no_show",
-        f"{actor.display_name} reported that you did not show up",
-        f"{actor.display_name} reported that you did not join your session of "
-        f"{_when(booking, person)}. It counts toward your reliability.\n\n"
-        "If that is not what happened, you can contest it.",
-    )
-
-
 _HANDLERS = {
     "confirmed": _confirmed,
     "requested": _requested,
     "accepted": _accepted,
-    "declined": _declined,
-    "expired": _expired,
+    "declined": _told(
+        "booking.declined",
+        "{mentor} declined your session request",
+        "{mentor} cannot take your session on {when}, so nothing is booked.{reason}\n\n"
+        "You can pick another time or another mentor.",
+        reader=attrgetter("mentee"),
+    ),
+    "expired": _told(
+        "booking.expired",
+        "Your session request to {mentor} expired",
+        "{mentor} did not answer your request for {when} in time, so it expired and nothing "
+        "is booked.\n\nYou can pick another time or another mentor.",
+        reader=attrgetter("mentee"),
+    ),
     "rescheduled": _rescheduled,
     "cancelled": _cancelled,
-    "completed": _completed,
-    "no_show": _no_show,
+    "completed": _told(
+        "booking.completed",
+        "{actor} marked your session as done",
+        "{actor} marked your session of {when} as done.",
+        reader=attrgetter("counterpart"),
+    ),
+    "no_show": _told(
+        "booking.no_show",
+        "{actor} reported that you did not show up",
+        "{actor} reported that you did not join your session of {when}. It counts toward "
+        "your reliability.\n\nIf that is not what happened, you can contest it.",
+        reader=attrgetter("counterpart"),
+    ),
 }

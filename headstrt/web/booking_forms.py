@@ -135,36 +135,46 @@ class AvailabilityExceptionForm(DomainForm):
         return range_rows(self["ranges"])
 
 
+def _short_number(label: str, *, low: int, high: int, **options) -> forms.IntegerField:
+    """A whole number in a short box that the browser keeps between ``low`` and ``high``;
+    the scheduling service checks the limits itself."""
+    return forms.IntegerField(
+        label=label,
+        widget=forms.NumberInput(attrs={"min": low, "max": high, "class": "input--short"}),
+        **options,
+    )
+
+
 class SchedulingPolicyForm(DomainForm):
     """How the mentor wants to be booked; the service checks the limits."""
 
     optional_marks = False
 
-    buffer_minutes = forms.IntegerField(
-        label="Buffer between sessions (minutes)",
+    buffer_minutes = _short_number(
+        "Buffer between sessions (minutes)",
+        low=0,
+        high=120,
         help_text="Kept free before and after every session, 0 to 120.",
-        widget=forms.NumberInput(attrs={"min": 0, "max": 120, "class": "input--short"}),
     )
-    minimum_notice_minutes = forms.IntegerField(
-        label="Minimum notice (minutes)",
+    minimum_notice_minutes = _short_number(
+        "Minimum notice (minutes)",
+        low=0,
+        high=20160,
         help_text="How long before a session it can still be booked; 120 is two hours, 1440 a day.",
-        widget=forms.NumberInput(attrs={"min": 0, "max": 20160, "class": "input--short"}),
     )
-    horizon_days = forms.IntegerField(
-        label="Booking horizon (days)",
+    horizon_days = _short_number(
+        "Booking horizon (days)",
+        low=1,
+        high=365,
         help_text="How far ahead people can book you, 1 to 365 days.",
-        widget=forms.NumberInput(attrs={"min": 1, "max": 365, "class": "input--short"}),
     )
-    max_sessions_per_day = forms.IntegerField(
-        label="Sessions per day",
+    max_sessions_per_day = _short_number(
+        "Sessions per day",
+        low=1,
+        high=24,
         help_text="At most this many sessions on one day, 1 to 24.",
-        widget=forms.NumberInput(attrs={"min": 1, "max": 24, "class": "input--short"}),
     )
-    max_sessions_per_week = forms.IntegerField(
-        label="Sessions per week",
-        required=False,
-        widget=forms.NumberInput(attrs={"min": 1, "max": 100, "class": "input--short"}),
-    )
+    max_sessions_per_week = _short_number("Sessions per week", low=1, high=100, required=False)
     confirmation = forms.ChoiceField(
         label="Confirmation",
         choices=[
@@ -173,11 +183,12 @@ class SchedulingPolicyForm(DomainForm):
         ],
         widget=forms.RadioSelect,
     )
-    response_window_hours = forms.IntegerField(
-        label="Response window (hours)",
+    response_window_hours = _short_number(
+        "Response window (hours)",
+        low=1,
+        high=168,
         help_text="For requests: how long you have to answer before a request expires, "
         "1 to 168 hours (never past the session's start).",
-        widget=forms.NumberInput(attrs={"min": 1, "max": 168, "class": "input--short"}),
     )
 
     def __init__(self, *args, weekly_capacity: int, **kwargs):

@@ -4,10 +4,10 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from headstrt.core import clock
 from headstrt.scheduling import services
 from headstrt.scheduling.models import AvailabilityException, AvailabilityRule, SchedulingPolicy
 from tests.api.conftest import assert_error, client_for
+from tests.clock import frozen_at
 from tests.factories import MentorProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,10 +15,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)  # Monday, 11:00 in Paris
 WEEK = {"rules": [{"weekday": 0, "start": "09:00", "end": "12:00"}]}
 
-
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
+frozen = frozen_at(NOW)
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from headstrt.core import clock
 from headstrt.scheduling import services
 from headstrt.scheduling.models import Booking, BookingStatus, ReliabilityEvent
 from tests.api.conftest import assert_error, client_for
+from tests.clock import frozen_at
 from tests.factories import MentorProfileFactory, SituationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,22 +17,7 @@ TUESDAY_10 = "2030-03-05T09:00:00Z"  # 10:00 in Paris, where the mentor lives
 TUESDAY_11 = "2030-03-05T10:00:00Z"
 OBJECTIVE = "Leave with a script for asking for a raise."
 
-
-class Clock:
-    """The platform's clock, moved by the test."""
-
-    def __init__(self):
-        self.now = NOW
-
-    def move_to(self, moment: datetime) -> None:
-        self.now = moment
-
-
-@pytest.fixture(autouse=True)
-def moment(monkeypatch) -> Clock:
-    frozen = Clock()
-    monkeypatch.setattr(clock, "now", lambda: frozen.now)
-    return frozen
+moment = frozen_at(NOW)
 
 
 @pytest.fixture
@@ -133,7 +118,7 @@ def test_hold_then_checkout(api, person, mentor, moment):
     assert held["actions"] == ["checkout"] and held["video_url"] is None
     assert held["situation"] == situation.public_id and held["objective"] == ""
 
-    moment.move_to(NOW + timedelta(minutes=5))
+    moment.set(NOW + timedelta(minutes=5))
     response = api.post(f"/bookings/{held['id']}/checkout", {"objective": OBJECTIVE})
 
     assert response.status_code == 200, response.content
@@ -150,7 +135,7 @@ def test_a_lapsed_hold_taken_by_someone_else_cannot_be_checked_out(api, client, 
     held = api.post(
         "/bookings/holds", {"mentor": mentor.user.public_id, "start": TUESDAY_10, "minutes": 30}
     ).json()
-    moment.move_to(NOW + timedelta(minutes=11))
+    moment.set(NOW + timedelta(minutes=11))
     book(client_for(client, UserFactory()), mentor)
 
     error = assert_error(
@@ -212,7 +197,7 @@ def test_reschedule_moves_the_session_and_bumps_its_sequence(api, mentor, mentor
         400,
         "not_a_slot",
     )
-    moment.move_to(datetime(2030, 3, 5, 10, 5, tzinfo=UTC))
+    moment.set(datetime(2030, 3, 5, 10, 5, tzinfo=UTC))
     before = snapshot()
     error = assert_error(
         api.post(f"/bookings/{body['id']}/reschedule", {"start": "2030-03-06T09:00:00Z"}),
@@ -252,7 +237,7 @@ def test_complete_after_the_start(api, mentor, mentor_api, moment):
     body = book(api, mentor)
     assert_error(api.post(f"/bookings/{body['id']}/complete"), 409, "not_started")
 
-    moment.move_to(datetime(2030, 3, 5, 9, 5, tzinfo=UTC))
+    moment.set(datetime(2030, 3, 5, 9, 5, tzinfo=UTC))
     assert api.get(f"/bookings/{body['id']}").json()["actions"] == [
         "complete",
         "join",
@@ -263,13 +248,13 @@ def test_complete_after_the_start(api, mentor, mentor_api, moment):
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "completed" and response.json()["video_url"] is not None
     assert api.get("/bookings", {"list": "past"}).json()["items"][0]["id"] == body["id"]
-    moment.move_to(datetime(2030, 3, 9, tzinfo=UTC))
+    moment.set(datetime(2030, 3, 9, tzinfo=UTC))
     assert_error(api.post(f"/bookings/{body['id']}/no-show"), 409, "not_confirmed")
 
 
 def test_a_no_show_is_recorded_against_the_absent_side(api, person, mentor, mentor_api, moment):
     body = book(api, mentor)
-    moment.move_to(datetime(2030, 3, 5, 9, 20, tzinfo=UTC))
+    moment.set(datetime(2030, 3, 5, 9, 20, tzinfo=UTC))
 
     response = mentor_api.post(f"/bookings/{body['id']}/no-show")
 
@@ -281,7 +266,7 @@ def test_a_no_show_is_recorded_against_the_absent_side(api, person, mentor, ment
 
 def test_closing_too_late_is_refused(api, mentor, moment):
     body = book(api, mentor)
-    moment.move_to(datetime(2030, 3, 9, 10, tzinfo=UTC))
+    moment.set(datetime(2030, 3, 9, 10, tzinfo=UTC))
 
     assert_error(api.post(f"/bookings/{body['id']}/complete"), 409, "too_late")
 
@@ -383,7 +368,7 @@ def test_someone_else_gets_404_for_every_call_and_nothing_changes(
     assert_error(stranger_api.get(f"/bookings/{body['id']}"), 404, "not_found")
     for action, payload in ACTIONS:
         assert_error(stranger_api.post(f"/bookings/{body['id']}/{action}", payload), 404)
-    moment.move_to(datetime(2030, 3, 5, 9, 10, tzinfo=UTC))  # started: complete, no-show
+    moment.set(datetime(2030, 3, 5, 9, 10, tzinfo=UTC))  # started: complete, no-show
     for action in ("complete", "no-show"):
         assert_error(stranger_api.post(f"/bookings/{body['id']}/{action}"), 404, "not_found")
 
@@ -423,7 +408,7 @@ def test_lists_by_kind_and_role(api, client, person, mentor, mentor_api, moment)
     assert ids(role="mentee") == [mine["id"]]
     assert ids(role="mentor") == [theirs["id"]]
     assert ids(list="past") == []
-    moment.move_to(datetime(2030, 3, 7, tzinfo=UTC))
+    moment.set(datetime(2030, 3, 7, tzinfo=UTC))
     assert ids(list="past") == [theirs["id"], mine["id"]]  # newest first
     assert ids(list="upcoming") == []
     assert_error(api.get("/bookings", {"list": "soon"}), 400, "invalid_list")

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.db import connection
 
-from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.core.idempotency import Answer, idempotency_records_forget, idempotent
 from headstrt.core.models import IdempotencyRecord
 from headstrt.scheduling import services
 from headstrt.scheduling.models import Booking, BookingStatus
 from tests.api.conftest import BASE, assert_error, client_for
+from tests.clock import frozen_at
 from tests.factories import MentorProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,17 +22,7 @@ TUESDAY_10 = "2030-03-05T09:00:00Z"
 TUESDAY_11 = "2030-03-05T10:00:00Z"
 KEY = "0b6f6c55-3f55-4c2e-9a51-6f1b8a1d2c44"
 
-
-class Clock:
-    def __init__(self):
-        self.now = NOW
-
-
-@pytest.fixture(autouse=True)
-def moment(monkeypatch) -> Clock:
-    frozen = Clock()
-    monkeypatch.setattr(clock, "now", lambda: frozen.now)
-    return frozen
+moment = frozen_at(NOW)
 
 
 @pytest.fixture

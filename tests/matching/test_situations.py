@@ -6,12 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.core.money import Money
 from headstrt.matching import selectors, services
 from headstrt.matching.models import Situation, SituationShare
 from headstrt.matching.query import MAX_PERSPECTIVES, MatchResult
+from tests.clock import frozen_at
 from tests.factories import (
     ExpertiseEntryFactory,
     MentorProfileFactory,
@@ -26,10 +26,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)  # a Monday
 TEXT = "I have a salary negotiation on Friday and want to ask for fifteen percent more."
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
+frozen = frozen_at(NOW)
 
 
 @pytest.fixture
@@ -319,11 +316,11 @@ def test_a_refused_update_changes_nothing(mentee):
     assert stored(situation) == before
 
 
-def test_a_kept_window_may_have_passed_but_a_new_one_may_not(mentee, monkeypatch):
+def test_a_kept_window_may_have_passed_but_a_new_one_may_not(mentee, frozen):
     situation = services.situation_create(
         mentee=mentee, text=TEXT, window_start=FUTURE, window_end=FUTURE + timedelta(hours=2)
     )
-    monkeypatch.setattr(clock, "now", lambda: FUTURE + timedelta(days=1))
+    frozen.set(FUTURE + timedelta(days=1))
 
     services.situation_update(
         user=mentee,

@@ -8,23 +8,18 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from headstrt.core import clock
 from headstrt.core.errors import NotFound
 from headstrt.messaging.models import Notification
 from headstrt.messaging.services import notification_send, notifications_mark_read
 from tests.api.conftest import ApiClient, assert_error, client_for
+from tests.clock import frozen_at
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def frozen(monkeypatch):
-    moment = {"now": NOW}
-    monkeypatch.setattr(clock, "now", lambda: moment["now"])
-    return moment
+frozen = frozen_at(NOW, autouse=False)
 
 
 @pytest.fixture
@@ -52,7 +47,7 @@ def send(person, title="Your session is confirmed", **extra):
 def many(person, count: int, frozen) -> list[Notification]:
     sent = []
     for number in range(count):
-        frozen["now"] = NOW + timedelta(minutes=number)
+        frozen.now = NOW + timedelta(minutes=number)
         sent.append(send(person, title=f"Notice {number}", email=False))
     return sent
 
@@ -127,7 +122,7 @@ def test_an_in_app_only_notification_sends_no_email(
 
 def test_marking_one_or_all_read(frozen, person):
     first, second, third = many(person, 3, frozen)
-    frozen["now"] = NOW + timedelta(hours=1)
+    frozen.now = NOW + timedelta(hours=1)
 
     assert notifications_mark_read(user=person, notification_id=first.public_id) == 1
     assert notifications_mark_read(user=person, notification_id=first.public_id) == 0

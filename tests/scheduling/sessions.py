@@ -1,12 +1,15 @@
-"""Shared set-up for the notice, calendar and reminder tests: a movable clock, a mentor in
-Paris and a mentee in Tokyo, booking through the services, and reading what was emailed."""
+"""Shared set-up for the scheduling tests (services, notices, calendars, reminders, web pages):
+a mentor in Paris and a mentee in Tokyo, holding and booking through the services, checking a
+refusal, and reading the calendar invites that were emailed. tests/scheduling/conftest.py makes
+fixtures of the people."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from email.message import EmailMessage
 
+import pytest
 from icalendar import Calendar
 
-from headstrt.core import clock
+from headstrt.core.errors import DomainError
 from headstrt.scheduling import services
 from tests.factories import MentorProfileFactory, UserFactory
 
@@ -14,25 +17,14 @@ NOW = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)  # a Monday; Paris is UTC+1, Tokyo 
 TUESDAY_9 = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)  # 09:00 in Paris, 17:00 in Tokyo
 
 
-class Clock:
-    """The platform's clock, frozen and moved by the test."""
-
-    def __init__(self, monkeypatch, now: datetime = NOW):
-        self.now = now
-        monkeypatch.setattr(clock, "now", lambda: self.now)
-
-    def move(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment
-
-
-def paris_mentor(**extra):
+def paris_mentor(name="Nia Negotiator", email="nia@example.org", **extra):
     """A mentor in Paris, free on Tuesdays 09:00–12:00, offering 30 and 60 minutes."""
-    people = {"user__display_name": "Nia Negotiator", "user__email": "nia@example.org"}
     profile = MentorProfileFactory(
-        offers={30: 4000, 60: 7000}, user__time_zone="Europe/Paris", **{**people, **extra}
+        offers={30: 4000, 60: 7000},
+        user__time_zone="Europe/Paris",
+        user__display_name=name,
+        user__email=email,
+        **extra,
     )
     services.availability_set(user=profile.user, rules=[(1, time(9), time(12))])
     return profile
@@ -41,6 +33,13 @@ def paris_mentor(**extra):
 def tokyo_mentee(**extra):
     return UserFactory(
         display_name="Mia Mentee", time_zone="Asia/Tokyo", email="mia@example.org", **extra
+    )
+
+
+def hold(mentor, mentee, start=TUESDAY_9, minutes=30, **extra):
+    """``mentee`` holds a slot with ``mentor`` through the services, not yet checked out."""
+    return services.booking_hold(
+        mentee=mentee, mentor_id=mentor.user.public_id, start=start, minutes=minutes, **extra
     )
 
 
@@ -53,6 +52,14 @@ def book(mentor, mentee, start=TUESDAY_9, minutes=30, objective="Ask for 15% mor
         objective=objective,
         **extra,
     )
+
+
+def refused(code, call, **kwargs) -> DomainError:
+    """``call(**kwargs)`` must fail with ``code``; the error, for more checks."""
+    with pytest.raises(DomainError) as caught:
+        call(**kwargs)
+    assert caught.value.code == code, caught.value.message
+    return caught.value
 
 
 def invites(message: EmailMessage) -> list[tuple[str, str, Calendar]]:

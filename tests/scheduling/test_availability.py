@@ -4,21 +4,14 @@ from datetime import date, time
 
 import pytest
 
-from headstrt.core.errors import DomainError
 from headstrt.scheduling import services
 from headstrt.scheduling.models import AvailabilityException, AvailabilityRule, SchedulingPolicy
 from tests.factories import MentorProfileFactory, UserFactory
+from tests.scheduling.sessions import refused
 
 pytestmark = pytest.mark.django_db
 
 MONDAY_MORNING = [(0, time(9), time(12))]
-
-
-def refused(code, call, **kwargs):
-    with pytest.raises(DomainError) as caught:
-        call(**kwargs)
-    assert caught.value.code == code, caught.value.message
-    return caught.value
 
 
 def rules_of(mentor):

@@ -1,14 +1,12 @@
 """Booking services: holds, checkout, requests, reschedule, cancel, done and no-show."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
 from headstrt.accounts.selectors import account_export
 from headstrt.accounts.services import account_delete
-from headstrt.core import clock
-from headstrt.core.errors import DomainError
 from headstrt.scheduling import notices, services
 from headstrt.scheduling.models import Booking, BookingStatus, ReliabilityEvent
 from headstrt.scheduling.selectors import (
@@ -18,27 +16,9 @@ from headstrt.scheduling.selectors import (
 )
 from headstrt.scheduling.services import bookings as booking_services
 from tests.factories import MentorProfileFactory, SituationFactory, UserFactory
+from tests.scheduling.sessions import NOW, TUESDAY_9, book, hold, paris_mentor, refused
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)  # a Monday; Paris is UTC+1 until 31 March
-TUESDAY_9 = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)  # 09:00 in Paris
-
-
-class Clock:
-    """The platform's clock, frozen and moved by the test."""
-
-    def __init__(self, monkeypatch):
-        self.now = NOW
-        monkeypatch.setattr(clock, "now", lambda: self.now)
-
-    def move(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    return Clock(monkeypatch)
 
 
 @pytest.fixture
@@ -51,49 +31,13 @@ def changes(monkeypatch):
     return seen
 
 
-@pytest.fixture
-def mentor(db):
-    profile = MentorProfileFactory(offers={30: 4000, 60: 7000}, user__time_zone="Europe/Paris")
-    services.availability_set(user=profile.user, rules=[(1, time(9), time(12))])
-    return profile
-
-
-@pytest.fixture
-def mentee(db):
-    return UserFactory(time_zone="Asia/Tokyo")
-
-
-def book(mentor, mentee, start=TUESDAY_9, minutes=30, **extra):
-    return services.booking_create(
-        mentee=mentee,
-        mentor_id=mentor.user.public_id,
-        start=start,
-        minutes=minutes,
-        objective=extra.pop("objective", "Ask for 15% more"),
-        **extra,
-    )
-
-
-def refused(code, call, **kwargs):
-    with pytest.raises(DomainError) as caught:
-        call(**kwargs)
-    assert caught.value.code == code, caught.value.message
-    return caught.value
-
-
 def statuses():
     return sorted(Booking.objects.values_list("status", flat=True))
 
 
 def test_hold_then_checkout_confirms_an_instant_booking(frozen, mentor, mentee, changes):
     situation = SituationFactory(mentee=mentee)
-    held = services.booking_hold(
-        mentee=mentee,
-        mentor_id=mentor.user.public_id,
-        start=TUESDAY_9,
-        minutes=60,
-        situation_id=situation.public_id,
-    )
+    held = hold(mentor, mentee, minutes=60, situation_id=situation.public_id)
 
     assert held.status == BookingStatus.HELD
     assert held.held_until == NOW + timedelta(minutes=services_hold_minutes())
@@ -115,23 +59,19 @@ def services_hold_minutes():
     return booking_services.HOLD_MINUTES
 
 
-def test_changes_are_announced_after_commit(
-    frozen, mentor, mentee, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_changes_are_announced_after_commit(frozen, mentor, mentee, monkeypatch, committed):
     seen = []
     monkeypatch.setattr(notices, "booking_changed", lambda booking, change: seen.append(change))
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed():
         booking = book(mentor, mentee)
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed():
         services.booking_cancel(user=mentee, booking_id=booking.public_id)
 
     assert seen == ["confirmed", "cancelled"]
 
 
 def test_the_objective_is_required_and_a_refused_checkout_keeps_the_hold(frozen, mentor, mentee):
-    held = services.booking_hold(
-        mentee=mentee, mentor_id=mentor.user.public_id, start=TUESDAY_9, minutes=30
-    )
+    held = hold(mentor, mentee)
 
     refused(
         "required",
@@ -152,9 +92,7 @@ def test_the_objective_is_required_and_a_refused_checkout_keeps_the_hold(frozen,
 
 
 def test_a_live_hold_blocks_others_and_a_lapsed_one_does_not(frozen, mentor, mentee):
-    held = services.booking_hold(
-        mentee=mentee, mentor_id=mentor.user.public_id, start=TUESDAY_9, minutes=30
-    )
+    held = hold(mentor, mentee)
     rival = UserFactory()
 
     error = refused("slot_taken", book, mentor=mentor, mentee=rival)
@@ -176,9 +114,7 @@ def test_a_live_hold_blocks_others_and_a_lapsed_one_does_not(frozen, mentor, men
 
 
 def test_checkout_after_a_lapsed_hold_succeeds_when_the_slot_is_still_free(frozen, mentor, mentee):
-    held = services.booking_hold(
-        mentee=mentee, mentor_id=mentor.user.public_id, start=TUESDAY_9, minutes=30
-    )
+    held = hold(mentor, mentee)
     frozen.move(minutes=30)
     services.bookings_expire_lapsed()
 
@@ -190,15 +126,8 @@ def test_checkout_after_a_lapsed_hold_succeeds_when_the_slot_is_still_free(froze
 
 
 def test_a_new_hold_releases_the_mentees_previous_one(frozen, mentor, mentee):
-    first = services.booking_hold(
-        mentee=mentee, mentor_id=mentor.user.public_id, start=TUESDAY_9, minutes=30
-    )
-    services.booking_hold(
-        mentee=mentee,
-        mentor_id=mentor.user.public_id,
-        start=TUESDAY_9 + timedelta(hours=1),
-        minutes=30,
-    )
+    first = hold(mentor, mentee)
+    hold(mentor, mentee, start=TUESDAY_9 + timedelta(hours=1))
 
     first.refresh_from_db()
     assert first.status == BookingStatus.EXPIRED
@@ -255,29 +184,16 @@ def test_who_may_book_whom(frozen, mentor, mentee):
 def test_overlapping_lengths_and_the_buffer_are_refused(frozen, mentor, mentee):
     book(mentor, mentee, minutes=60)  # 09:00-10:00 Paris
 
-    refused(
-        "slot_taken",
-        book,
-        mentor=mentor,
-        mentee=UserFactory(),
-        start=TUESDAY_9 + timedelta(minutes=30),
-    )
-    # 10:00 is free of the session but inside its 10-minute buffer.
-    refused(
-        "slot_taken",
-        book,
-        mentor=mentor,
-        mentee=UserFactory(),
-        start=TUESDAY_9 + timedelta(hours=1),
-    )
+    # 09:30 overlaps the session; 10:00 is free of it but inside its 10-minute buffer.
+    for start in (TUESDAY_9 + timedelta(minutes=30), TUESDAY_9 + timedelta(hours=1)):
+        refused("slot_taken", book, mentor=mentor, mentee=UserFactory(), start=start)
     later = book(mentor, UserFactory(), start=TUESDAY_9 + timedelta(minutes=90))
     assert later.status == BookingStatus.CONFIRMED
     assert len(Booking.objects.filter(status=BookingStatus.CONFIRMED)) == 2
 
 
 def test_a_mentee_cannot_be_in_two_sessions_at_once(frozen, mentor, mentee):
-    other = MentorProfileFactory(offers={30: 1000}, user__time_zone="Europe/Paris")
-    services.availability_set(user=other.user, rules=[(1, time(9), time(12))])
+    other = paris_mentor("Ola Other", "ola@example.org")
     book(mentor, mentee)
 
     error = refused("mentee_busy", book, mentor=other, mentee=mentee)
@@ -286,8 +202,7 @@ def test_a_mentee_cannot_be_in_two_sessions_at_once(frozen, mentor, mentee):
 
 
 def test_a_mentors_own_sessions_as_mentee_take_their_time(frozen, mentor, mentee):
-    other = MentorProfileFactory(offers={30: 1000}, user__time_zone="Europe/Paris")
-    services.availability_set(user=other.user, rules=[(1, time(9), time(12))])
+    other = paris_mentor("Ola Other", "ola@example.org")
     book(other, mentor.user)  # the mentor learns from someone else on Tuesday 09:00
 
     refused("slot_taken", book, mentor=mentor, mentee=mentee)
@@ -308,13 +223,8 @@ def test_daily_cap_closes_the_day(frozen, mentor, mentee):
     services.scheduling_policy_save(user=mentor.user, max_sessions_per_day=1)
     book(mentor, mentee)
 
-    refused(
-        "slot_taken",
-        book,
-        mentor=mentor,
-        mentee=UserFactory(),
-        start=TUESDAY_9 + timedelta(hours=2),
-    )
+    eleven = TUESDAY_9 + timedelta(hours=2)
+    refused("slot_taken", book, mentor=mentor, mentee=UserFactory(), start=eleven)
     next_tuesday = TUESDAY_9 + timedelta(days=7)
     assert mentor_next_free_slot(mentor=mentor, minutes=30, now=NOW) == next_tuesday
 
@@ -361,7 +271,7 @@ def test_a_declined_request_frees_the_slot(frozen, mentor, mentee, changes):
 
 
 def test_an_unanswered_request_expires_and_the_mentee_is_told(
-    frozen, mentor, mentee, monkeypatch, django_capture_on_commit_callbacks
+    frozen, mentor, mentee, monkeypatch, committed
 ):
     services.scheduling_policy_save(user=mentor.user, confirmation="request")
     booking = book(mentor, mentee, start=TUESDAY_9 + timedelta(days=7))
@@ -371,7 +281,7 @@ def test_an_unanswered_request_expires_and_the_mentee_is_told(
     )
     frozen.move(hours=48)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed():
         assert services.bookings_expire_lapsed() == 1
     assert services.bookings_expire_lapsed() == 0
 
@@ -504,9 +414,7 @@ def test_bad_cancellations_change_nothing(frozen, mentor, mentee):
 
 
 def test_a_hold_is_released_by_its_mentee_only(frozen, mentor, mentee):
-    held = services.booking_hold(
-        mentee=mentee, mentor_id=mentor.user.public_id, start=TUESDAY_9, minutes=30
-    )
+    held = hold(mentor, mentee)
 
     refused("forbidden", services.booking_cancel, user=mentor.user, booking_id=held.public_id)
     assert services.booking_cancel(user=mentee, booking_id=held.public_id).status == "cancelled"
@@ -625,7 +533,7 @@ def test_a_constraint_violation_reads_as_slot_taken(frozen, mentor, mentee, monk
 
 
 def test_leaving_the_platform_cancels_sessions_to_come_and_tells_the_other_side(
-    frozen, mentor, mentee, monkeypatch, django_capture_on_commit_callbacks
+    frozen, mentor, mentee, monkeypatch, committed
 ):
     booking = book(mentor, mentee)
     told = []
@@ -635,7 +543,7 @@ def test_leaving_the_platform_cancels_sessions_to_come_and_tells_the_other_side(
         lambda booking, change: told.append((booking.public_id, booking.status, change)),
     )
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with committed():
         account_delete(user=mentee)
 
     assert told == [(booking.public_id, BookingStatus.CANCELLED, "cancelled")]

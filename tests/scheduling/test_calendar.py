@@ -14,32 +14,9 @@ from headstrt.scheduling.services.calendar_feeds import calendar_feed_token_hash
 from headstrt.scheduling.video import video_room_url
 from tests.api.conftest import assert_error, client_for
 from tests.factories import UserFactory
-from tests.scheduling.sessions import (
-    NOW,
-    TUESDAY_9,
-    Clock,
-    book,
-    event_of,
-    paris_mentor,
-    tokyo_mentee,
-)
+from tests.scheduling.sessions import NOW, TUESDAY_9, book, event_of, paris_mentor
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def mentor(db):
-    return paris_mentor()
-
-
-@pytest.fixture
-def mentee(db):
-    return tokyo_mentee()
 
 
 def parse(content: bytes) -> Calendar:
@@ -131,7 +108,7 @@ def test_only_request_and_cancel_are_invites(frozen, mentor, mentee):
 def test_the_feed_holds_the_persons_sessions_as_mentor_and_mentee_only(frozen, mentor, mentee):
     mine = book(mentor, mentee)
     as_mentor = book(
-        paris_mentor(user__display_name="Ola Other", user__email="ola@example.org"),
+        paris_mentor("Ola Other", "ola@example.org"),
         mentor.user,
         start=TUESDAY_9 + timedelta(hours=2),
     )

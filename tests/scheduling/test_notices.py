@@ -9,38 +9,9 @@ from headstrt.messaging.models import Notification
 from headstrt.scheduling import services
 from headstrt.scheduling.models import BookingStatus
 from headstrt.scheduling.video import video_room_url
-from tests.scheduling.sessions import (
-    TUESDAY_9,
-    Clock,
-    book,
-    event_of,
-    invites,
-    paris_mentor,
-    tokyo_mentee,
-)
+from tests.scheduling.sessions import TUESDAY_9, book, event_of, invites
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def mentor(db):
-    return paris_mentor()
-
-
-@pytest.fixture
-def mentee(db):
-    return tokyo_mentee()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a block as if its transactions committed, with everything waiting on commit."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def notices_of(person) -> list[tuple[str, str]]:

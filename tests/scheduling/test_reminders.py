@@ -13,29 +13,9 @@ from headstrt.scheduling import services
 from headstrt.scheduling import tasks as scheduling_tasks
 from headstrt.scheduling.models import BookingReminder, BookingStatus
 from headstrt.scheduling.video import video_room_url
-from tests.scheduling.sessions import TUESDAY_9, Clock, book, paris_mentor, tokyo_mentee
+from tests.scheduling.sessions import TUESDAY_9, book, paris_mentor, tokyo_mentee
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def mentor(db):
-    return paris_mentor()
-
-
-@pytest.fixture
-def mentee(db):
-    return tokyo_mentee()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def reminders_to(mailbox, person) -> list[str]:

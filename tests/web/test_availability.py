@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, time
 import pytest
 from django.urls import reverse
 
-from headstrt.core import clock
 from headstrt.scheduling import services
 from headstrt.scheduling.models import (
     AvailabilityException,
@@ -14,6 +13,7 @@ from headstrt.scheduling.models import (
     Confirmation,
     SchedulingPolicy,
 )
+from tests.clock import frozen_at
 from tests.factories import MentorProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +21,7 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2030, 3, 4, 23, 30, tzinfo=UTC)  # already Tuesday 5 March in Paris
 URL = "/me/availability/"
 
-
-@pytest.fixture(autouse=True)
-def frozen(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
+frozen = frozen_at(NOW)
 
 
 @pytest.fixture

@@ -1,53 +1,32 @@
 """Booking pages: the slot picker, checkout, the session page and its actions, my sessions."""
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.urls import reverse
 
-from headstrt.core import clock
 from headstrt.scheduling import services
 from headstrt.scheduling.models import Booking, BookingStatus, Confirmation, ReliabilityEvent
+from tests.clock import frozen_at
 from tests.factories import MentorProfileFactory, SituationFactory, UserFactory
 from tests.matching.fake_ranking import use_fake_ranking
+from tests.scheduling.sessions import NOW, TUESDAY_9, book, hold, paris_mentor, tokyo_mentee
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)  # a Monday; Paris is UTC+1, Tokyo UTC+9
-TUESDAY_9 = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)  # 09:00 in Paris, 17:00 in Tokyo
-
-
-class Clock:
-    """The platform's clock, frozen and moved by the test."""
-
-    def __init__(self, monkeypatch):
-        self.now = NOW
-        monkeypatch.setattr(clock, "now", lambda: self.now)
-
-    def move(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    return Clock(monkeypatch)
+frozen = frozen_at(NOW, autouse=False)
 
 
 @pytest.fixture
 def mentor(db):
-    profile = MentorProfileFactory(
-        offers={30: 4000, 60: 7000},
-        user__time_zone="Europe/Paris",
-        user__display_name="Nia Negotiator",
-    )
-    services.availability_set(user=profile.user, rules=[(1, time(9), time(12))])
-    return profile
+    return paris_mentor()
 
 
 @pytest.fixture
 def mentee(client, frozen):
-    user = UserFactory(display_name="Mia Mentee", time_zone="Asia/Tokyo")
+    """The Tokyo mentee, signed in."""
+    user = tokyo_mentee()
     client.force_login(user)
     return user
 
@@ -71,17 +50,6 @@ def slot_times(html: str) -> list[str]:
     """The slot buttons' visible start times, in page order."""
     return re.findall(
         r'<button class="slot" type="submit" name="start" value="[^"]+"[^>]*>(\d\d:\d\d)', html
-    )
-
-
-def book(mentor, mentee, start=TUESDAY_9, minutes=30, **extra):
-    return services.booking_create(
-        mentee=mentee,
-        mentor_id=mentor.user.public_id,
-        start=start,
-        minutes=minutes,
-        objective=extra.pop("objective", "Ask for 15% more"),
-        **extra,
     )
 
 
@@ -249,12 +217,6 @@ def test_bad_starts_are_refused_with_a_message(client, mentee, mentor, start, me
 
 
 # --- checkout ----------------------------------------------------------------------------------
-
-
-def hold(mentor, mentee, start=TUESDAY_9, minutes=30):
-    return services.booking_hold(
-        mentee=mentee, mentor_id=mentor.user.public_id, start=start, minutes=minutes
-    )
 
 
 def test_checkout_shows_the_session_the_hold_and_instant_confirmation(client, mentee, mentor):

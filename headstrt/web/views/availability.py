@@ -1,6 +1,7 @@
 """The mentor's availability editor: weekly hours, dates that differ and the booking policy."""
 
 from datetime import date
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,22 @@ from headstrt.web.booking_forms import (
 
 def _day_name(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _editor_url(section: str) -> str:
+    return reverse("web:availability") + f"#{section}"
+
+
+def _saved(request, form, save, done: str, section: str):
+    """Run ``save`` and go back to the editor's ``section`` with ``done``; ``None`` when the
+    service refused, its error now on ``form``."""
+    try:
+        save()
+    except DomainError as error:
+        form.add_domain_error(error)
+        return None
+    messages.success(request, done)
+    return redirect(_editor_url(section))
 
 
 def _page(request, *, weekly_form=None, exception_form=None, policy_form=None):
@@ -56,13 +73,10 @@ def availability(request):
         return _page(request)
     form = WeeklyAvailabilityForm(request.POST)
     if form.is_valid():
-        try:
-            services.availability_set(user=request.user, rules=form.rules())
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Your weekly hours are saved.")
-            return redirect(reverse("web:availability") + "#weekly")
+        save = partial(services.availability_set, user=request.user, rules=form.rules())
+        done = "Your weekly hours are saved."
+        if (saved := _saved(request, form, save, done, "weekly")) is not None:
+            return saved
     return _page(request, weekly_form=form)
 
 
@@ -72,20 +86,13 @@ def availability_exception_add(request):
     """Give one date its own hours, or make it a day off."""
     form = AvailabilityExceptionForm(request.POST)
     if form.is_valid():
-        day = form.cleaned_data["day"]
-        try:
-            services.availability_exception_set(
-                user=request.user, day=day, ranges=form.cleaned_data["ranges"]
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(
-                request,
-                f"{_day_name(day)} is "
-                + ("a day off." if not form.cleaned_data["ranges"] else "saved with its hours."),
-            )
-            return redirect(reverse("web:availability") + "#exceptions")
+        day, ranges = form.cleaned_data["day"], form.cleaned_data["ranges"]
+        save = partial(
+            services.availability_exception_set, user=request.user, day=day, ranges=ranges
+        )
+        done = f"{_day_name(day)} is " + ("saved with its hours." if ranges else "a day off.")
+        if (saved := _saved(request, form, save, done, "exceptions")) is not None:
+            return saved
     return _page(request, exception_form=form)
 
 
@@ -103,7 +110,7 @@ def availability_exception_remove(request, day: str):
         messages.error(request, error.message)
     else:
         messages.success(request, f"{_day_name(parsed)} follows your weekly hours again.")
-    return redirect(reverse("web:availability") + "#exceptions")
+    return redirect(_editor_url("exceptions"))
 
 
 @login_required
@@ -115,11 +122,8 @@ def scheduling_policy(request):
         return redirect("web:availability")
     form = SchedulingPolicyForm(request.POST, weekly_capacity=profile.weekly_capacity)
     if form.is_valid():
-        try:
-            services.scheduling_policy_save(user=request.user, **form.cleaned_data)
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "Your booking policy is saved.")
-            return redirect(reverse("web:availability") + "#policy")
+        save = partial(services.scheduling_policy_save, user=request.user, **form.cleaned_data)
+        done = "Your booking policy is saved."
+        if (saved := _saved(request, form, save, done, "policy")) is not None:
+            return saved
     return _page(request, policy_form=form)

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +15,6 @@ from django.views.decorators.vary import vary_on_headers
 from headstrt.accounts import selectors as accounts
 from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound, PermissionDenied
-from headstrt.core.pagination import paginate
 from headstrt.matching import selectors as matching
 from headstrt.scheduling import selectors, services
 from headstrt.scheduling.models import Booking, BookingStatus, Confirmation
@@ -27,8 +26,9 @@ from headstrt.scheduling.services.bookings import (
 from headstrt.scheduling.slots import Slot, slot_in_zone, zone_of
 from headstrt.scheduling.video import video_room_url
 from headstrt.web.booking_forms import CheckoutForm, ReasonForm
+from headstrt.web.paging import requested_page
+from headstrt.web.refusals import http_refusal
 
-PAGE_SIZE = 20
 TABS = [("upcoming", "Upcoming"), ("requests", "Requests to answer"), ("past", "Past")]
 
 
@@ -43,15 +43,6 @@ def _participant_booking(request, booking_id: str) -> Booking:
         return selectors.booking_get_for_participant(booking_id=booking_id, user=request.user)
     except NotFound:
         raise Http404("No such session.") from None
-
-
-def _refusal(error: DomainError) -> Exception | None:
-    """The HTTP answer for an access refusal (404 hides existence); ``None`` for the rest."""
-    if isinstance(error, NotFound):
-        return Http404(error.message)
-    if isinstance(error, PermissionDenied):
-        return HttpForbidden(error.message)
-    return None
 
 
 def _session_url(booking_id: str) -> str:
@@ -272,7 +263,7 @@ def book(request, public_id: str):
                 situation_id=situation.public_id if situation else None,
             )
     except DomainError as error:
-        if refusal := _refusal(error):
+        if refusal := http_refusal(error):
             raise refusal from None
         return _picker(request, mentor, booking=booking, error=error.message)
     if booking is not None:
@@ -305,7 +296,7 @@ def checkout(request, booking_id: str):
                 mentee=request.user, booking_id=booking.public_id, **form.cleaned_data
             )
         except DomainError as error:
-            if refusal := _refusal(error):
+            if refusal := http_refusal(error):
                 raise refusal from None
             if error.code == "not_held":
                 messages.info(request, error.message)
@@ -365,13 +356,22 @@ def session_detail(request, booking_id: str):
     return _session_page(request, _participant_booking(request, booking_id))
 
 
-def _act(request, booking_id: str, change, done: str):
-    """Run a booking service for the viewer, then go back to the session page with a message."""
+def _act(request, booking_id: str, change, done: str, *, form=None):
+    """Run ``change``, a booking service with the viewer bound as its actor, on the booking
+    (with the ``form``'s data, if any), then go back to the session page with a message.
+
+    An error about one of the form's fields stays on the form instead: the answer is then
+    ``None``, for the caller to show the form again.
+    """
+    arguments = form.cleaned_data if form is not None else {}
     try:
-        change()
+        change(booking_id=booking_id, **arguments)
     except DomainError as error:
-        if refusal := _refusal(error):
+        if refusal := http_refusal(error):
             raise refusal from None
+        if form is not None and error.field in form.fields:
+            form.add_domain_error(error)
+            return None
         messages.error(request, error.message)
     else:
         messages.success(request, done)
@@ -382,12 +382,8 @@ def _act(request, booking_id: str, change, done: str):
 @require_POST
 def session_accept(request, booking_id: str):
     """The mentor accepts a request."""
-    return _act(
-        request,
-        booking_id,
-        lambda: services.booking_accept(mentor=request.user, booking_id=booking_id),
-        "You accepted the request: the session is confirmed.",
-    )
+    change = partial(services.booking_accept, mentor=request.user)
+    return _act(request, booking_id, change, "You accepted the request: the session is confirmed.")
 
 
 @login_required
@@ -396,20 +392,10 @@ def session_decline(request, booking_id: str):
     """The mentor declines a request, with an optional reason."""
     form = ReasonForm(request.POST)
     if form.is_valid():
-        try:
-            services.booking_decline(
-                mentor=request.user, booking_id=booking_id, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            if refusal := _refusal(error):
-                raise refusal from None
-            if error.field != "reason":
-                messages.error(request, error.message)
-                return redirect(_session_url(booking_id))
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "You declined the request. The mentee is told.")
-            return redirect(_session_url(booking_id))
+        change = partial(services.booking_decline, mentor=request.user)
+        done = "You declined the request. The mentee is told."
+        if (answer := _act(request, booking_id, change, done, form=form)) is not None:
+            return answer
     return _session_page(request, _participant_booking(request, booking_id), decline_form=form)
 
 
@@ -419,20 +405,10 @@ def session_cancel(request, booking_id: str):
     booking = _participant_booking(request, booking_id)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.booking_cancel(
-                user=request.user, booking_id=booking_id, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            if refusal := _refusal(error):
-                raise refusal from None
-            if error.field != "reason":
-                messages.error(request, error.message)
-                return redirect(_session_url(booking_id))
-            form.add_domain_error(error)
-        else:
-            messages.success(request, "The session is cancelled. The other person is told.")
-            return redirect(_session_url(booking_id))
+        change = partial(services.booking_cancel, user=request.user)
+        done = "The session is cancelled. The other person is told."
+        if (answer := _act(request, booking_id, change, done, form=form)) is not None:
+            return answer
     now = clock.now()
     if "cancel" not in selectors.booking_actions(booking=booking, user=request.user, now=now):
         messages.error(request, "This session can no longer be cancelled.")
@@ -452,34 +428,19 @@ def session_cancel(request, booking_id: str):
 @require_POST
 def session_complete(request, booking_id: str):
     """Either participant marks the session as done."""
-    return _act(
-        request,
-        booking_id,
-        lambda: services.booking_complete(user=request.user, booking_id=booking_id),
-        "The session is marked as done.",
-    )
+    change = partial(services.booking_complete, user=request.user)
+    return _act(request, booking_id, change, "The session is marked as done.")
 
 
 @login_required
 @require_POST
 def session_no_show(request, booking_id: str):
     """A participant reports that the other side did not come."""
-    return _act(
-        request,
-        booking_id,
-        lambda: services.booking_report_no_show(user=request.user, booking_id=booking_id),
-        "The no-show is recorded.",
-    )
+    change = partial(services.booking_report_no_show, user=request.user)
+    return _act(request, booking_id, change, "The no-show is recorded.")
 
 
 # --- my sessions -------------------------------------------------------------------------------
-
-
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 @login_required
@@ -489,10 +450,8 @@ def session_list(request):
     if tab not in selectors.BOOKING_LISTS:
         tab = "upcoming"
     now = clock.now()
-    page = paginate(
-        selectors.bookings_for_participant(user=request.user, now=now, which=tab),
-        page=_page_number(request),
-        size=PAGE_SIZE,
+    page = requested_page(
+        request, selectors.bookings_for_participant(user=request.user, now=now, which=tab)
     )
     rows = []
     for booking in page.items:

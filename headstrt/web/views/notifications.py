@@ -8,27 +8,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from headstrt.core.errors import NotFound
-from headstrt.core.pagination import paginate
 from headstrt.messaging import selectors, services
-
-PAGE_SIZE = 20
-
-
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+from headstrt.web.paging import requested_page
 
 
 @login_required
 def notification_list(request):
     """The person's notifications, unread ones marked, with a button to mark all read."""
-    page = paginate(
-        selectors.notifications_for_user(user=request.user),
-        page=_page_number(request),
-        size=PAGE_SIZE,
-    )
+    page = requested_page(request, selectors.notifications_for_user(user=request.user))
     return render(request, "web/notifications/list.html", {"page": page})
 
 

@@ -4,7 +4,6 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,11 +11,11 @@ from django.views.decorators.http import require_POST
 
 from headstrt.accounts import selectors as accounts
 from headstrt.core.errors import DomainError, NotFound, PermissionDenied
-from headstrt.core.pagination import paginate
 from headstrt.matching import selectors, services
 from headstrt.web.forms import SituationForm, SituationRefineForm
+from headstrt.web.paging import requested_page
+from headstrt.web.refusals import http_refusal
 
-PAGE_SIZE = 20
 PUBLIC_ID = re.compile(r"[0-9a-z]{1,16}")
 RELAX_LABELS = {
     "language": "Allow any language",
@@ -25,15 +24,6 @@ RELAX_LABELS = {
     "topic": "Allow any topic",
     "area": "Allow any area",
 }
-
-
-def _refused(error: DomainError):
-    """Turn an access refusal into the matching HTTP answer (404 hides existence)."""
-    if isinstance(error, NotFound):
-        return Http404(error.message)
-    if isinstance(error, PermissionDenied):
-        return HttpForbidden(error.message)
-    return None
 
 
 def _viewable(request, situation_id: str):
@@ -47,7 +37,7 @@ def _own(request, situation_id: str):
     try:
         return selectors.situation_get_for_owner(situation_id=situation_id, user=request.user)
     except (NotFound, PermissionDenied) as error:
-        raise _refused(error) from None
+        raise http_refusal(error) from None
 
 
 def _form(form_class, request, *, data=None, initial=None):
@@ -60,21 +50,10 @@ def _form(form_class, request, *, data=None, initial=None):
     )
 
 
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 @login_required
 def situation_list(request):
     """My situations (return to, edit, delete, see matches again) and the mentors I blocked."""
-    page = paginate(
-        selectors.situations_for_mentee(mentee=request.user),
-        page=_page_number(request),
-        size=PAGE_SIZE,
-    )
+    page = requested_page(request, selectors.situations_for_mentee(mentee=request.user))
     blocks = selectors.mentor_blocks_for_mentee(mentee=request.user)
     return render(request, "web/situations/list.html", {"page": page, "blocks": blocks})
 
@@ -82,11 +61,7 @@ def situation_list(request):
 @login_required
 def situations_shared(request):
     """Situations that mentees shared with me, to read before a session."""
-    page = paginate(
-        selectors.situations_shared_with(mentor=request.user),
-        page=_page_number(request),
-        size=PAGE_SIZE,
-    )
+    page = requested_page(request, selectors.situations_shared_with(mentor=request.user))
     return render(request, "web/situations/shared.html", {"page": page})
 
 
@@ -184,7 +159,7 @@ def situation_relax(request, situation_id: str):
             user=request.user, situation_id=situation_id, filter=request.POST.get("filter", "")
         )
     except DomainError as error:
-        if refusal := _refused(error):
+        if refusal := http_refusal(error):
             raise refusal from None
         done, level = error.message, messages.ERROR
     else:
@@ -237,7 +212,7 @@ def situation_share(request, situation_id: str):
             user=request.user, situation_id=situation_id, mentor_id=mentor_id
         )
     except DomainError as error:
-        if refusal := _refused(error):
+        if refusal := http_refusal(error):
             raise refusal from None
         messages.error(request, error.message)
     else:
@@ -255,7 +230,7 @@ def situation_unshare(request, situation_id: str):
             user=request.user, situation_id=situation_id, mentor_id=mentor_id
         )
     except (NotFound, PermissionDenied) as error:
-        raise _refused(error) from None
+        raise http_refusal(error) from None
     messages.success(request, "That mentor can no longer read this situation.")
     return redirect(_back(request, situation_id, mentor_id))
 
