@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "headstrt.matching",
     "headstrt.scheduling",
     "headstrt.messaging",
+    "headstrt.payments",
     "headstrt.web",
     "headstrt.api",
     "headstrt.demo",

@@ -1,0 +1,1 @@
+"""Money: a double-entry ledger with escrow per booking, payment providers and payouts."""
