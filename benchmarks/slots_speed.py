@@ -16,11 +16,8 @@ DATABASE_URL is set (a fresh database is created on that server and dropped afte
 """
 
 import argparse
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -30,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.live_server import FreshPostgres  # noqa: E402
+from benchmarks.fresh_database import fresh_database  # noqa: E402
 
 ZONES = [
     "UTC",
@@ -178,26 +175,6 @@ def time_pure(specs: list[MentorSpec], args) -> dict:
         results[f"all_{label}"] = summary(f"{name}, cache cold at start", per_mentor)
         print(f"  ({slots:,} free slots in all)")
     return results
-
-
-def setup_database(folder: Path) -> FreshPostgres | None:
-    """Point Django at a fresh database and migrate it."""
-    postgres = None
-    os.environ["HEADSTRT_DATA_DIR"] = str(folder)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "headstrt.settings")
-    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        postgres = FreshPostgres(os.environ["DATABASE_URL"])
-        postgres.create()
-        os.environ["DATABASE_URL"] = postgres.url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ["HEADSTRT_DEBUG"] = "0"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    return postgres
 
 
 def load_mentors(specs: list[MentorSpec]) -> None:
@@ -397,10 +374,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="headstrt-slots-"))
-    postgres = None
-    try:
-        postgres = setup_database(folder)
+    with fresh_database("headstrt-slots-"):
         rng = random.Random(args.seed)
         tick = time.perf_counter()
         specs = [MentorSpec(rng, index) for index in range(args.mentors)]
@@ -412,13 +386,6 @@ def main() -> None:
         )
         pure = time_pure(specs, args)
         database = time_database(specs, args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if postgres:
-            postgres.drop()
-        shutil.rmtree(folder, ignore_errors=True)
     print(
         "RESULT "
         f"one_mentor_4w_ms={pure['one_4w']['p50']:.3f} "

@@ -11,6 +11,12 @@ import threading
 from django.db import connection
 
 from headstrt.core.idempotency import idempotency_records_forget
+from headstrt.payments.payouts import payouts_run
+from headstrt.payments.services import (
+    escrow_release_due,
+    payments_recheck_pending,
+    refunds_send_pending,
+)
 from headstrt.scheduling.services import bookings_expire_lapsed
 
 logger = logging.getLogger(__name__)
@@ -19,10 +25,17 @@ INTERVAL_SECONDS = 600
 
 
 def housekeeping_run() -> dict[str, int]:
-    """One sweep: expire lapsed holds and requests, forget expired idempotency keys."""
+    """One sweep: expire lapsed holds and requests, settle charges whose answer was lost,
+    resend pending refunds, release escrow past its dispute window, forget expired
+    idempotency keys, pay out mentors (each at most once a day: a payout's key holds its
+    date)."""
     return {
         "requests_expired": bookings_expire_lapsed(),
+        "payments_settled": payments_recheck_pending(),
+        "refunds_sent": refunds_send_pending(),
+        "escrows_released": escrow_release_due(),
         "idempotency_keys_forgotten": idempotency_records_forget(),
+        "payouts_paid": payouts_run(),
     }
 
 

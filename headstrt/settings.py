@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -188,6 +189,40 @@ HEADSTRT_EMBEDDING_MODEL = os.environ.get("HEADSTRT_EMBEDDING_MODEL", "")
 
 # The video room of a session: a URL template where {room} is the booking's unguessable room.
 HEADSTRT_VIDEO_ROOM_URL = os.environ.get("HEADSTRT_VIDEO_ROOM_URL", "https://meet.jit.si/{room}")
+
+# Payment provider: "test" (built in, fake cards; development and demos) or "stripe".
+HEADSTRT_PAYMENT_PROVIDER = os.environ.get("HEADSTRT_PAYMENT_PROVIDER", "test").strip().lower()
+# The test provider takes no real money, so production refuses it unless this says otherwise
+# (a public demo).
+HEADSTRT_ALLOW_TEST_PROVIDER = env_bool("HEADSTRT_ALLOW_TEST_PROVIDER")
+HEADSTRT_TEST_PROVIDER_WEBHOOK_SECRET = os.environ.get(
+    "HEADSTRT_TEST_PROVIDER_WEBHOOK_SECRET", "whsec_headstrt_test_provider_development"
+)
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # empty: Stripe's own address
+# The platform's fee, a percentage of each session's price (shown before paying; no fee on
+# tips), and how long after a session its money waits in escrow for a dispute.
+_fee_percent = os.environ.get("HEADSTRT_PLATFORM_FEE_PERCENT", "10").strip()
+if not _fee_percent.replace(".", "", 1).isdigit() or Decimal(_fee_percent) > 100:
+    raise RuntimeError("HEADSTRT_PLATFORM_FEE_PERCENT must be a number from 0 to 100, e.g. 12.5.")
+HEADSTRT_PLATFORM_FEE_PERCENT = Decimal(_fee_percent)
+HEADSTRT_DISPUTE_WINDOW_HOURS = int(os.environ.get("HEADSTRT_DISPUTE_WINDOW_HOURS", "72"))
+# Mentors are paid out once a day, when their earnings reach this many minor units.
+HEADSTRT_PAYOUT_MINIMUM_MINOR = int(os.environ.get("HEADSTRT_PAYOUT_MINIMUM_MINOR", "2000"))
+if HEADSTRT_PAYMENT_PROVIDER not in {"test", "stripe"}:
+    raise RuntimeError('HEADSTRT_PAYMENT_PROVIDER must be "test" or "stripe".')
+if PRODUCTION and HEADSTRT_PAYMENT_PROVIDER == "test" and not HEADSTRT_ALLOW_TEST_PROVIDER:
+    raise RuntimeError(
+        "The test payment provider takes no real money: set HEADSTRT_PAYMENT_PROVIDER=stripe "
+        "in production, or HEADSTRT_ALLOW_TEST_PROVIDER=1 for a public demo."
+    )
+if (
+    PRODUCTION
+    and HEADSTRT_PAYMENT_PROVIDER == "stripe"
+    and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET)
+):
+    raise RuntimeError("Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to use Stripe.")
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 OBJECTIVE = "Rehearse my salary negotiation"
+# The built-in test provider's card that always pays: the seeded sessions have prices.
+GOOD_CARD = "4242424242424242"
 # Mentors of the seeded marketplace, in zones with whole, half and three-quarter hour offsets.
 ZONES = ("Europe/Paris", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu")
 BUFFER_MINUTES = 10
@@ -275,6 +277,7 @@ def race(server: LiveServer, attempts: list[Attempt]) -> list[Outcome]:
                     "start": attempt.start.isoformat(),
                     "minutes": attempt.minutes,
                     "objective": OBJECTIVE,
+                    "source": GOOD_CARD,
                 },
             )
         except OSError as error:  # a refused or reset connection counts as a server failure

@@ -37,8 +37,9 @@ def lapsed_request_and_old_key(monkeypatch):
 
 
 def test_a_sweep_expires_lapsed_requests_and_forgets_old_keys(lapsed_request_and_old_key):
-    assert housekeeping_run() == {"requests_expired": 1, "idempotency_keys_forgotten": 1}
-    assert housekeeping_run() == {"requests_expired": 0, "idempotency_keys_forgotten": 0}
+    money = {"payments_settled": 0, "refunds_sent": 0, "escrows_released": 0, "payouts_paid": 0}
+    assert housekeeping_run() == {"requests_expired": 1, "idempotency_keys_forgotten": 1, **money}
+    assert housekeeping_run() == {"requests_expired": 0, "idempotency_keys_forgotten": 0, **money}
 
     assert Booking.objects.get().status == BookingStatus.EXPIRED
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]

@@ -115,10 +115,21 @@ def user_remove_photo(*, user: User) -> User:
 @transaction.atomic
 def account_delete(*, user: User) -> None:
     """Delete a person's account and everything that belongs only to them; their sessions
-    to come are cancelled first, so the other side is told."""
-    from headstrt.scheduling.services import bookings_cancel_on_departure  # builds on accounts
+    to come are cancelled first (and refunded), so the other side is told. Refused while a
+    session's payment waits in escrow, which could no longer be settled."""
+    # scheduling and payments build on accounts, so they are imported here
+    from headstrt.payments.ledger import escrow_held_for
+    from headstrt.scheduling.selectors import booking_refs_of
+    from headstrt.scheduling.services import bookings_cancel_on_departure
 
     bookings_cancel_on_departure(user=user)
+    if escrow_held_for(booking_refs=booking_refs_of(user=user)):
+        raise DomainError(
+            "money_in_escrow",
+            "Some of your sessions' payments are still in escrow until their dispute window "
+            "closes (3 days after the session). You can delete your account after that.",
+            status=409,
+        )
     photo = user.photo.name if user.photo else None
     storage = user.photo.storage
     user.delete()

@@ -42,15 +42,19 @@ def _answer(
     parameters: dict,
     status: int,
     change: Callable[[], Booking],
+    atomic: bool = True,
 ) -> JsonResponse:
     """Run ``change`` once per idempotency key and answer ``status`` with the booking it
-    leaves, as the caller sees it."""
+    leaves, as the caller sees it; ``atomic=False`` for changes that take a payment, which
+    must run outside a transaction."""
 
     def run() -> tuple[int, dict]:
         booking = change()
         return status, _booking_body(request, booking.public_id)
 
-    return idempotent_response(request, key=key, scope=scope, parameters=parameters, run=run)
+    return idempotent_response(
+        request, key=key, scope=scope, parameters=parameters, run=run, atomic=atomic
+    )
 
 
 def _new_booking(
@@ -59,6 +63,7 @@ def _new_booking(
     action: str,
     change: Callable[..., Booking],
     payload: HoldIn,
+    atomic: bool = True,
     **arguments,
 ) -> JsonResponse:
     """Run ``change``, a booking service with the caller bound as the mentee, for the slot
@@ -69,6 +74,7 @@ def _new_booking(
         scope=f"bookings.{action}",
         parameters=payload.model_dump(mode="json"),
         status=201,
+        atomic=atomic,
         change=lambda: change(
             mentor_id=payload.mentor,
             start=payload.start,
@@ -119,10 +125,20 @@ def booking_list(request: HttpRequest, query: Query[BookingListQuery]):
 @router.post("", response={201: BookingOut})
 def booking_create(request: HttpRequest, payload: BookingIn, key: str | None = idempotency_key()):
     """Book a free slot in one call: it is confirmed at once, or sent to the mentor as a
-    request if the mentor accepts each booking. Someone faster gets ``slot_taken`` (409)."""
+    request if the mentor accepts each booking. A paid session is paid with ``source`` (a
+    card token): ``card_declined`` (402) or ``payment_pending`` (503, retry with the same
+    key) otherwise. Someone faster gets ``slot_taken`` (409)."""
     change = partial(services.booking_create, mentee=request.auth)
     return _new_booking(
-        request, key, "create", change, payload, objective=payload.objective, agenda=payload.agenda
+        request,
+        key,
+        "create",
+        change,
+        payload,
+        atomic=False,
+        objective=payload.objective,
+        agenda=payload.agenda,
+        source=payload.source,
     )
 
 
@@ -144,8 +160,9 @@ def booking_detail(request: HttpRequest, booking_id: str):
 def booking_checkout(
     request: HttpRequest, booking_id: str, payload: CheckoutIn, key: str | None = idempotency_key()
 ):
-    """Finish booking a held slot with your objective. A lapsed hold still works while the
-    slot is free (else ``hold_expired``, 409)."""
+    """Finish booking a held free slot with your objective (a paid one: ``POST
+    /bookings/{id}/pay``, else ``payment_required``, 402). A lapsed hold still works while
+    the slot is free (else ``hold_expired``, 409)."""
     change = partial(services.booking_checkout, mentee=request.auth)
     return _booking_action(
         request,

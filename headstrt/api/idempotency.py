@@ -25,10 +25,18 @@ def idempotent_response(
     scope: str,
     parameters: dict,
     run: Callable[[], tuple[int, dict]],
+    atomic: bool = True,
 ) -> JsonResponse:
-    """Run ``run`` once per key (see ``core.idempotency``) and answer its status and body;
-    a replayed answer carries ``Idempotent-Replayed: true``."""
-    answer = idempotent(user=request.auth, key=key, scope=scope, parameters=parameters, run=run)
+    """Run ``run`` once per key (see ``core.idempotency``, also for ``atomic``) and answer
+    its status and body; a replayed answer carries ``Idempotent-Replayed: true``."""
+    answer = idempotent(
+        user=request.auth,
+        key=key,
+        scope=scope,
+        parameters=parameters,
+        run=run,
+        atomic=atomic,
+    )
     response = JsonResponse(answer.body, status=answer.status)
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"

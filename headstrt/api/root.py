@@ -9,6 +9,8 @@ from headstrt.api import (
     me,
     mentors,
     notifications,
+    payments,
+    payments_webhooks,
     situations,
     taxonomy,
     tokens,
@@ -33,7 +35,7 @@ minor units, never a float.
 **Times** are ISO 8601. Answers give instants in UTC (`2030-03-05T09:00:00Z`); send them with
 an offset. Availability rules are `HH:MM` on the mentor's own clock.
 
-**Idempotency.** Every POST that creates or changes a booking (and, later, moves money)
+**Idempotency.** Every POST that creates or changes a booking or moves money
 accepts an `Idempotency-Key` header: any string of 1 to 255 printable ASCII characters of
 your choosing, a UUID being ideal. A retry with the same key and the same request within
 24 hours does nothing again and gets the first answer (refusals included), marked with the
@@ -75,5 +77,7 @@ api.add_router("v1/", taxonomy.router)
 api.add_router("v1/situations", situations.router)
 api.add_router("v1/blocks", situations.blocks_router)
 api.add_router("v1/bookings", bookings.router)
+api.add_router("v1/payments/webhooks", payments_webhooks.router)
+api.add_router("v1/", payments.router)
 api.add_router("v1/notifications", notifications.router)
 api.add_router("v1/me/calendar-feed", notifications.calendar_feed_router)

@@ -14,6 +14,12 @@ from headstrt.accounts.models import MentorProfile, User
 from headstrt.core import clock
 from headstrt.core.money import Money
 from headstrt.matching.selectors import situation_notices
+from headstrt.payments.statements import (
+    SessionMoney,
+    Statement,
+    StatementLine,
+    amount_display,
+)
 from headstrt.scheduling.models import BookingStatus
 from headstrt.scheduling.selectors import booking_actions
 from headstrt.scheduling.video import video_room_url
@@ -591,7 +597,13 @@ class CheckoutIn(Input):
 
 
 class BookingIn(HoldIn, CheckoutIn):
-    """Hold and check out in one call."""
+    """Hold and check out in one call; a paid session needs ``source``."""
+
+    source: str | None = Field(
+        None,
+        description="The card token paying for a paid session (with the built-in test "
+        "provider, a test card number such as 4242424242424242)",
+    )
 
 
 class ReasonIn(Input):
@@ -661,3 +673,179 @@ class SchedulingPolicySchema(Text):
 
 class SchedulingPolicyIn(Input, SchedulingPolicySchema):
     """A whole policy; fields left out take their defaults."""
+
+
+# Payments
+
+
+def _statement_money(money: Money) -> MoneyOut:
+    # A statement shows zero as €0.00, where a price would read "Free".
+    return MoneyOut(minor=money.minor, currency=money.currency, display=amount_display(money))
+
+
+class StatementQuery(Text):
+    role: str = Field(description="mentor (earnings) or mentee (payments and refunds)")
+
+
+class StatementLineOut(Schema):
+    date: datetime
+    kind: str = Field(description="session, tip, payout, payment, refund or adjustment")
+    session: str | None = Field(description="The booking's id, if the line is about one")
+    session_start: datetime | None
+    other_person: str = Field(description="The other side of the session")
+    gross: MoneyOut = Field(
+        description="Mentor: before the platform fee. Mentee: charged (a refund is negative)"
+    )
+    fee: MoneyOut = Field(description="Mentor: the fee kept. Mentee: the fee included")
+    net: MoneyOut = Field(
+        description="Mentor: the change to your earnings (a payout is negative). "
+        "Mentee: the same as gross"
+    )
+    status: str = Field(
+        description="released, settled, in_escrow, frozen, received, paid_out; or paid, "
+        "partly_refunded, refunded, pending, declined, failed"
+    )
+
+    @classmethod
+    def of(cls, line: StatementLine) -> "StatementLineOut":
+        """The response form of a statement line."""
+        return cls(
+            date=_utc(line.date),
+            kind=line.kind,
+            session=line.booking_id or None,
+            session_start=_utc(line.session_start),
+            other_person=line.other,
+            gross=_statement_money(line.gross),
+            fee=_statement_money(line.fee),
+            net=_statement_money(line.net),
+            status=line.status,
+        )
+
+
+class MentorCurrencyOut(Schema):
+    currency: str
+    available: MoneyOut = Field(description="In your earnings, not paid out yet")
+    pending: MoneyOut = Field(description="In escrow for your sessions, before the fee")
+    paid_out: MoneyOut
+    lines: list[StatementLineOut] = Field(description="Newest first")
+
+
+class MenteeCurrencyOut(Schema):
+    currency: str
+    paid: MoneyOut = Field(description="Successful charges, sessions and tips")
+    refunded: MoneyOut
+    net: MoneyOut = Field(description="Paid minus refunded")
+    lines: list[StatementLineOut] = Field(description="Newest first, declined charges included")
+
+
+class StatementOut(Schema):
+    role: str = Field(description="mentor or mentee")
+    currencies: list[MentorCurrencyOut] | list[MenteeCurrencyOut]
+
+    @classmethod
+    def of(cls, statement: Statement) -> "StatementOut":
+        """The response form of a mentor's or a mentee's statement."""
+        sections = []
+        for section in statement.currencies:
+            lines = [StatementLineOut.of(line) for line in section.lines]
+            if statement.role == "mentor":
+                sections.append(
+                    MentorCurrencyOut(
+                        currency=section.currency,
+                        available=_statement_money(section.available),
+                        pending=_statement_money(section.pending),
+                        paid_out=_statement_money(section.paid_out),
+                        lines=lines,
+                    )
+                )
+            else:
+                sections.append(
+                    MenteeCurrencyOut(
+                        currency=section.currency,
+                        paid=_statement_money(section.paid),
+                        refunded=_statement_money(section.refunded),
+                        net=_statement_money(section.net),
+                        lines=lines,
+                    )
+                )
+        return cls(role=statement.role, currencies=sections)
+
+
+CARD_HELP = (
+    "The card to charge: with Stripe a payment method id (pm_…); with the built-in test "
+    "provider a test card number: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined"
+)
+
+
+class PayIn(CheckoutIn):
+    source: str = Field(
+        "",
+        description=CARD_HELP + "; a free session needs none",
+        max_length=200,
+        examples=["4242 4242 4242 4242"],
+    )
+
+
+class TipAmountIn(Input):
+    minor: int = Field(
+        strict=True, description="Whole minor units (cents), more than 0", examples=[500]
+    )
+    currency: str = Field(description="The session's currency", examples=["EUR"])
+
+
+class TipIn(Input):
+    amount: TipAmountIn
+    source: str = Field(description=CARD_HELP, max_length=200, examples=["4242 4242 4242 4242"])
+
+
+class TipOut(Schema):
+    id: str = Field(alias="public_id")
+    session: str = Field(alias="booking.public_id")
+    amount: MoneyOut
+    status: str = Field(description="paid")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_amount(payment) -> MoneyOut:
+        return MoneyOut.of(Money(payment.amount_minor, payment.currency))
+
+    @staticmethod
+    def resolve_status(payment) -> str:
+        return "paid"
+
+
+class SessionPriceOut(Schema):
+    session: str
+    price: MoneyOut = Field(description="What the mentee pays, fee included")
+    fee: MoneyOut = Field(
+        description="The platform's fee included in the price: fixed when paid, else what it "
+        "would be now"
+    )
+    mentor_receives: MoneyOut = Field(description="The price less the fee")
+    status: str = Field(
+        description="free, unpaid, pending, declined, in_escrow, frozen, released, refunded "
+        "or partly_refunded"
+    )
+    paid: MoneyOut
+    refunded: MoneyOut
+    in_escrow: MoneyOut
+    released: MoneyOut = Field(description="Gone to the mentor (before the fee)")
+    tip: MoneyOut | None
+    refund_policy: str
+
+    @classmethod
+    def of(cls, booking_id: str, money: SessionMoney) -> "SessionPriceOut":
+        """The response form of a session's money."""
+        return cls(
+            session=booking_id,
+            price=_statement_money(money.price),
+            fee=_statement_money(money.fee),
+            mentor_receives=_statement_money(money.mentor_receives),
+            status=money.status,
+            paid=_statement_money(money.paid),
+            refunded=_statement_money(money.refunded),
+            in_escrow=_statement_money(money.in_escrow),
+            released=_statement_money(money.released),
+            tip=_statement_money(money.tip) if money.tip is not None else None,
+            refund_policy=money.refund_policy,
+        )

@@ -11,6 +11,7 @@ unexpected failure forgets the key so the client may simply retry.
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,14 +90,21 @@ def idempotent(
     scope: str,
     parameters: object,
     run: Callable[[], tuple[int, dict]],
+    atomic: bool = True,
 ) -> Answer:
     """Run ``run`` once per ``key`` of ``user``, and answer retries with the first answer.
 
     ``scope`` names the endpoint and ``parameters`` are what was asked; reusing a key for
     another request is refused (``idempotency_key_reused``, 422), and a retry while the
     first request still runs gets ``idempotency_in_progress`` (409). ``run`` returns the
-    status and JSON body, or raises ``DomainError``, whose answer is remembered as well.
-    Without a key ``run`` simply runs. Call it outside any transaction, so the claim commits.
+    status and JSON body, or raises ``DomainError``, whose answer is remembered as well,
+    except a 5xx one (a temporary failure, such as a bank that did not answer yet): it
+    forgets the key, so the retry runs again. Without a key ``run`` simply runs. Call it
+    outside any transaction, so the claim commits.
+
+    ``run`` commits together with its stored answer; with ``atomic=False`` it runs outside
+    any transaction instead (its answer is stored just after), for work that calls a payment
+    provider, which must happen outside one; such work must be idempotent on its own.
     """
     if key is None:
         status, body = run()
@@ -118,10 +126,13 @@ def idempotent(
         return Answer(earlier.status_code, earlier.response, replayed=True)
     record = IdempotencyRecord.objects.filter(user=user, key=key)
     try:
-        with transaction.atomic():
+        with transaction.atomic() if atomic else nullcontext():
             status, body = run()
             record.update(status_code=status, response=body)
     except DomainError as error:
+        if error.status >= 500:
+            record.delete()
+            raise
         status, body = error.status, error.as_dict()
         record.update(status_code=status, response=body)
     except BaseException:

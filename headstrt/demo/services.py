@@ -37,6 +37,7 @@ from headstrt.demo.population import (
     sketch_mentee,
     sketch_mentor,
 )
+from headstrt.payments.providers.test import CARD_SUCCEEDS as DEMO_CARD
 from headstrt.scheduling import services as scheduling
 from headstrt.scheduling.models import AvailabilityRule, Booking
 from headstrt.scheduling.selectors import mentor_next_free_slot
@@ -346,7 +347,8 @@ def _demo_mentee(user: User) -> None:
 
 
 def _demo_session(*, mentee: User, mentor: User) -> None:
-    """Book the demo mentee's first session with the demo mentor, so both see one."""
+    """Book and pay (with the test provider's card) the demo mentee's first session with the
+    demo mentor, so both see one and its money in escrow."""
     profile = MentorProfile.objects.get(user=mentor)
     start = mentor_next_free_slot(mentor=profile, minutes=30, now=clock.now())
     if start is not None:
@@ -357,31 +359,38 @@ def _demo_session(*, mentee: User, mentor: User) -> None:
             minutes=30,
             objective="Leave with a number to ask for and the first sentence to say it with",
             agenda="1. The offer I have\n2. What the market pays\n3. Rehearse the opening",
+            source=DEMO_CARD,
         )
 
 
-@transaction.atomic
 def demo_logins_create() -> list[DemoLogin]:
     """Create (or repair) the demo mentee, demo mentor and demo admin, with verified emails.
 
     Their profiles are filled in only when missing, so changes made while trying the demo
-    survive a re-run. Refused in production, as the passwords are public.
+    survive a re-run. Refused in production, as the passwords are public. The first
+    session is paid outside the transaction that creates the people, as payments are.
     """
     if settings.PRODUCTION:
         raise DomainError(
             "demo_in_production",
             "Demo logins have public passwords; they are never created in production.",
         )
+    mentee, mentor, admin = _demo_people()
+    if not Booking.objects.filter(mentee=mentee).exists():
+        _demo_session(mentee=mentee, mentor=mentor)
+    return [
+        DemoLogin(role, user.email, DEMO_PASSWORD)
+        for role, user in (("mentee", mentee), ("mentor", mentor), ("admin", admin))
+    ]
+
+
+@transaction.atomic
+def _demo_people() -> tuple[User, User, User]:
     mentee = _demo_user("demo.mentee@headstrt.test", "Demo Mentee")
     if not MenteeProfile.objects.filter(user=mentee).exists():
         _demo_mentee(mentee)
     mentor = _demo_user("demo.mentor@headstrt.test", "Demo Mentor")
     if not MentorProfile.objects.filter(user=mentor).exists():
         _demo_mentor(mentor)
-    if not Booking.objects.filter(mentee=mentee).exists():
-        _demo_session(mentee=mentee, mentor=mentor)
     admin = _demo_user("demo.admin@headstrt.test", "Demo Admin", is_staff=True, is_superuser=True)
-    return [
-        DemoLogin(role, user.email, DEMO_PASSWORD)
-        for role, user in (("mentee", mentee), ("mentor", mentor), ("admin", admin))
-    ]
+    return mentee, mentor, admin

@@ -203,3 +203,10 @@ def ledger_reconcile() -> Reconciliation:
     return Reconciliation(
         totals=totals, mismatched_accounts=mismatched, unbalanced_transactions=unbalanced
     )
+
+
+def escrow_held_for(*, booking_refs: Sequence[str]) -> int:
+    """How many of these bookings still hold money in escrow (not yet released or refunded)."""
+    return LedgerAccount.objects.filter(
+        kind=AccountKind.ESCROW, booking_ref__in=list(booking_refs), balance_minor__gt=0
+    ).count()

@@ -197,6 +197,9 @@ class Payout(models.Model):
     amount_minor = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     provider = models.CharField(max_length=20)
+    # Where this payout goes, fixed when it is opened: a retry after the mentor changed
+    # their destination still asks for the same transfer.
+    destination = models.CharField(max_length=100, blank=True)
     provider_ref = models.CharField(max_length=100, blank=True)
     status = models.CharField(
         max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.PENDING
@@ -229,3 +232,39 @@ class WebhookEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")
         ]
+
+
+class TestProviderOperation(models.Model):
+    """The built-in test provider's side of the world: each charge, refund and transfer it
+    made, as an outside provider would keep them. Kept in the database so every process
+    (the web server and the worker) sees the same provider."""
+
+    __test__ = False  # not a test case, despite its name
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", "Charge"
+        REFUND = "refund", "Refund"
+        TRANSFER = "transfer", "Transfer"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The platform's idempotency key: the same key again answers with this operation.
+    key = models.CharField(max_length=200)
+    ref = models.CharField(max_length=40, unique=True)
+    status = models.CharField(max_length=10)
+    amount_minor = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    # What the call was made with, to tell a retry from a different call reusing its key:
+    # a digest of the card number (never the number itself) or the destination account.
+    fingerprint = models.CharField(max_length=100)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    charge_ref = models.CharField(max_length=40, blank=True)
+    message = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="test_provider_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ref} {self.status}"

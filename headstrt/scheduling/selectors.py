@@ -327,3 +327,12 @@ def booking_status_now(*, booking: Booking, now: datetime) -> BookingStatus:
     if lapsed_hold or lapsed_request:
         return BookingStatus.EXPIRED
     return BookingStatus(booking.status)
+
+
+def booking_refs_of(*, user: User) -> list[str]:
+    """The public ids of every booking the person takes part in, as mentor or mentee."""
+    return list(
+        Booking.objects.filter(Q(mentee=user) | Q(mentor__user=user)).values_list(
+            "public_id", flat=True
+        )
+    )

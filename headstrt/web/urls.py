@@ -8,6 +8,7 @@ from headstrt.web.views import (
     calendar,
     me,
     notifications,
+    payments,
     public,
     situations,
 )
@@ -49,6 +50,10 @@ urlpatterns = [
     path("me/calendar/stop/", calendar.calendar_feed_stop, name="calendar_feed_stop"),
     path("me/tokens/", me.api_tokens, name="api_tokens"),
     path("me/tokens/<slug:token_id>/revoke/", me.api_token_revoke, name="api_token_revoke"),
+    path("me/earnings/", payments.earnings, name="earnings"),
+    path("me/earnings.csv", payments.earnings_csv, name="earnings_csv"),
+    path("me/payments/", payments.payments, name="payments"),
+    path("me/payments.csv", payments.payments_csv, name="payments_csv"),
     path("me/privacy/", me.privacy, name="privacy"),
     path("me/privacy/my-data.json", me.account_export, name="account_export"),
     path("me/delete/", me.account_delete, name="account_delete"),
@@ -92,6 +97,7 @@ urlpatterns = [
         "sessions/<slug:booking_id>/complete/", bookings.session_complete, name="session_complete"
     ),
     path("sessions/<slug:booking_id>/no-show/", bookings.session_no_show, name="session_no_show"),
+    path("sessions/<slug:booking_id>/tip/", bookings.session_tip, name="session_tip"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path(
@@ -100,6 +106,7 @@ urlpatterns = [
         name="notification_open",
     ),
     path("calendar/<slug:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+    path("staff/ledger/", payments.staff_ledger, name="staff_ledger"),
     path("blocks/", situations.mentor_block, name="mentor_block"),
     path("blocks/remove/", situations.mentor_unblock, name="mentor_unblock"),
 ]

@@ -9,6 +9,7 @@ from headstrt.scheduling.models import AvailabilityException, AvailabilityRule, 
 from tests.api.conftest import assert_error, client_for
 from tests.clock import frozen_at
 from tests.factories import MentorProfileFactory, UserFactory
+from tests.scheduling.sessions import GOOD_CARD
 
 pytestmark = pytest.mark.django_db
 
@@ -267,6 +268,7 @@ def test_a_booked_slot_is_no_longer_offered(api, client, mentor):
             "start": before[0]["start"],
             "minutes": 30,
             "objective": "Plan my week",
+            "source": GOOD_CARD,
         },
     )
     assert booked.status_code == 201, booked.content

@@ -1,14 +1,24 @@
-"""The bookings API: hold, checkout, requests, reschedule, cancel, close, lists, access."""
+"""The bookings API: hold, checkout, booking and paying in one call, requests, reschedule,
+cancel, close, lists, access."""
 
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from headstrt.payments.models import (
+    AccountKind,
+    LedgerAccount,
+    Payment,
+    PaymentStatus,
+    TestProviderOperation,
+)
+from headstrt.payments.providers.test import CARD_DECLINED
 from headstrt.scheduling import services
 from headstrt.scheduling.models import Booking, BookingStatus, ReliabilityEvent
-from tests.api.conftest import assert_error, client_for
+from tests.api.conftest import BASE, assert_error, client_for
 from tests.clock import frozen_at
 from tests.factories import MentorProfileFactory, SituationFactory, UserFactory
+from tests.scheduling.sessions import GOOD_CARD
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +39,14 @@ def mentor(db):
 
 
 @pytest.fixture
+def free_mentor(db):
+    """A mentor whose sessions cost nothing, so a hold is checked out without paying."""
+    profile = MentorProfileFactory(offers={30: 0})
+    services.availability_set(user=profile.user, rules=[(1, time(9), time(17))])
+    return profile
+
+
+@pytest.fixture
 def mentor_api(client, mentor):
     return client_for(client, mentor.user)
 
@@ -45,6 +63,7 @@ def booking_request(mentor, start=TUESDAY_10, **extra) -> dict:
         "minutes": 30,
         "objective": OBJECTIVE,
         "agenda": "",
+        "source": GOOD_CARD,
         **extra,
     }
 
@@ -93,6 +112,54 @@ def test_booking_in_one_call_confirms_an_instant_mentor_at_once(api, person, men
     assert TUESDAY_10 not in [slot["start"] for slot in slots.json()["slots"]]
 
 
+def test_booking_in_one_call_pays_with_the_card_once_per_key(api, mentor):
+    headers = {**api.headers, "Idempotency-Key": "book-and-pay-1"}
+
+    def send():
+        return api.client.post(
+            BASE + "/bookings",
+            booking_request(mentor),
+            content_type="application/json",
+            headers=headers,
+        )
+
+    first, retry = send(), send()
+
+    assert first.status_code == retry.status_code == 201, first.content
+    assert retry.json() == first.json() and retry["Idempotent-Replayed"] == "true"
+    booking = Booking.objects.get()
+    assert first.json()["id"] == booking.public_id and booking.status == BookingStatus.CONFIRMED
+    payment = Payment.objects.get()
+    assert (payment.booking, payment.status, payment.amount_minor) == (
+        booking,
+        PaymentStatus.SUCCEEDED,
+        4000,
+    )
+    escrow = LedgerAccount.objects.get(kind=AccountKind.ESCROW, booking_ref=booking.public_id)
+    assert escrow.balance_minor == 4000
+    assert TestProviderOperation.objects.filter(kind="charge").count() == 1
+
+
+@pytest.mark.parametrize("source", [None, ""])
+def test_a_paid_session_without_a_card_is_refused_and_holds_nothing(api, mentor, source):
+    error = assert_error(api.post("/bookings", booking_request(mentor, source=source)), 400)
+
+    assert (error["code"], error["field"]) == ("required", "source")
+    assert not Booking.objects.filter(status=BookingStatus.HELD).exists()
+    assert not Payment.objects.exists()
+    assert book(api, mentor)["status"] == "confirmed"
+
+
+def test_a_declined_card_books_nothing_and_frees_the_slot(api, client, mentor):
+    response = api.post("/bookings", booking_request(mentor, source=CARD_DECLINED))
+
+    assert assert_error(response, 402, "card_declined")["field"] == "source"
+    assert not Booking.objects.filter(status=BookingStatus.HELD).exists()
+    assert Payment.objects.get().status == PaymentStatus.DECLINED
+    assert not LedgerAccount.objects.filter(kind=AccountKind.ESCROW, balance_minor__gt=0).exists()
+    assert book(client_for(client, UserFactory()), mentor)["status"] == "confirmed"
+
+
 def test_an_offset_start_is_the_same_instant_and_answers_in_utc(api, mentor):
     body = book(api, mentor, start="2030-03-05T10:00:00+01:00", minutes=60)
 
@@ -100,12 +167,12 @@ def test_an_offset_start_is_the_same_instant_and_answers_in_utc(api, mentor):
     assert body["price"]["minor"] == 7000
 
 
-def test_hold_then_checkout(api, person, mentor, moment):
+def test_hold_then_checkout(api, person, free_mentor, moment):
     situation = SituationFactory(mentee=person)
     response = api.post(
         "/bookings/holds",
         {
-            "mentor": mentor.user.public_id,
+            "mentor": free_mentor.user.public_id,
             "start": TUESDAY_10,
             "minutes": 30,
             "situation": situation.public_id,
@@ -131,12 +198,15 @@ def test_hold_then_checkout(api, person, mentor, moment):
     )
 
 
-def test_a_lapsed_hold_taken_by_someone_else_cannot_be_checked_out(api, client, mentor, moment):
+def test_a_lapsed_hold_taken_by_someone_else_cannot_be_checked_out(
+    api, client, free_mentor, moment
+):
     held = api.post(
-        "/bookings/holds", {"mentor": mentor.user.public_id, "start": TUESDAY_10, "minutes": 30}
+        "/bookings/holds",
+        {"mentor": free_mentor.user.public_id, "start": TUESDAY_10, "minutes": 30},
     ).json()
     moment.set(NOW + timedelta(minutes=11))
-    book(client_for(client, UserFactory()), mentor)
+    book(client_for(client, UserFactory()), free_mentor)
 
     error = assert_error(
         api.post(f"/bookings/{held['id']}/checkout", {"objective": OBJECTIVE}), 409, "hold_expired"

@@ -14,6 +14,7 @@ from headstrt.scheduling.models import Booking, BookingStatus
 from tests.api.conftest import BASE, assert_error, client_for
 from tests.clock import frozen_at
 from tests.factories import MentorProfileFactory, UserFactory
+from tests.scheduling.sessions import GOOD_CARD
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,13 @@ def send(api, path, body=None, key=KEY):
 
 
 def booking_request(mentor, start=TUESDAY_10, objective="Prepare my pitch.") -> dict:
-    return {"mentor": mentor.user.public_id, "start": start, "minutes": 30, "objective": objective}
+    return {
+        "mentor": mentor.user.public_id,
+        "start": start,
+        "minutes": 30,
+        "objective": objective,
+        "source": GOOD_CARD,
+    }
 
 
 def test_a_retry_gets_the_first_answer_and_books_once(api, mentor):
@@ -112,15 +119,34 @@ def test_an_unexpected_failure_forgets_the_key_so_the_client_can_retry(api, ment
         )
         raise RuntimeError("the database went away")
 
+    hold = {"mentor": mentor.user.public_id, "start": TUESDAY_10, "minutes": 30}
+    working = services.booking_hold
+    monkeypatch.setattr(services, "booking_hold", broken)
+    with pytest.raises(RuntimeError):  # the test client re-raises what a 500 answers
+        send(api, "/bookings/holds", hold)
+
+    assert not IdempotencyRecord.objects.exists()
+    assert not Booking.objects.exists()  # the work is rolled back with its answer
+    monkeypatch.setattr(services, "booking_hold", working)
+    assert send(api, "/bookings/holds", hold).status_code == 201
+
+
+def test_a_failure_outside_a_transaction_forgets_the_key_too(api, mentor, monkeypatch):
+    """Booking in one call may take a payment, so it runs outside the answer's transaction."""
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
     working = services.booking_create
     monkeypatch.setattr(services, "booking_create", broken)
     with pytest.raises(RuntimeError):
         send(api, "/bookings", booking_request(mentor))
 
     assert not IdempotencyRecord.objects.exists()
-    assert not Booking.objects.exists()  # the work is rolled back with its answer
     monkeypatch.setattr(services, "booking_create", working)
-    assert send(api, "/bookings", booking_request(mentor)).status_code == 201
+    retry = send(api, "/bookings", booking_request(mentor))
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
 
 
 def test_keys_are_forgotten_after_a_day(api, mentor, moment):

@@ -76,7 +76,8 @@ def test_a_mentee_books_a_session_and_the_mentor_sees_it(new_page):
     assert page.get_by_text("confirms bookings instantly").is_visible()
     page.get_by_label("Objective").fill("Ask for 15% more without sounding greedy")
     page.get_by_label("Agenda").fill("1. My numbers\n2. Their likely answers")
-    page.get_by_role("button", name="Confirm the session").click()
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Pay €40.00 and confirm").click()
 
     # The session page: confirmed, counting down to the start, with the video room.
     page.get_by_role("heading", name="Session with Nia Negotiator").wait_for()

@@ -44,6 +44,8 @@ def test_the_demo_mentee_has_a_confirmed_session_with_the_demo_mentor():
     assert session.mentor.user.email == "demo.mentor@headstrt.test"
     assert session.status == BookingStatus.CONFIRMED and session.objective
     assert session.start > clock.now()
+    [payment] = session.payments.all()
+    assert payment.status == "succeeded" and payment.amount_minor == session.price_minor > 0
 
 
 def test_running_again_repairs_the_password_and_keeps_profile_edits(client):

@@ -165,9 +165,11 @@ def test_newcomers_get_only_bounded_exposure():
     assert sorted(c.mentor_id for c, _ in kept) == list(range(15))  # nobody is dropped
 
 
-def test_the_index_survives_a_save_and_load(topics, settings):
+def test_the_index_survives_a_save_and_load(topics, settings, tmp_path):
     from headstrt.matching.indexing import mentor_index_reset, mentor_index_save
 
+    # A folder of its own: later tests would load this index instead of building theirs.
+    settings.DATA_DIR = tmp_path
     mentor("Pay Expert", topics["salary"], "Negotiating offers and raises")
     before = names(rank_mentors(SituationQuery(text=SALARY)))
     mentor_index_save()

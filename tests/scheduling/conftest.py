@@ -1,5 +1,6 @@
-"""Fixtures for the scheduling tests: the clock stopped at ``NOW``, the Paris mentor and the
-Tokyo mentee of sessions.py, and running a block as if its transactions committed.
+"""Fixtures for the scheduling tests: the clock stopped at ``NOW``, the Paris mentor (paid or
+free sessions) and the Tokyo mentee of sessions.py, and running a block as if its transactions
+committed.
 
 sessions.py is imported inside the fixtures: pytest can import this file before tests/conftest.py
 puts in the test task backend, and importing the scheduling services that early would tie their
@@ -22,6 +23,14 @@ def mentor(db):
     from tests.scheduling.sessions import paris_mentor
 
     return paris_mentor()
+
+
+@pytest.fixture
+def free_mentor(db):
+    """The Paris mentor with free sessions: checked out without a payment."""
+    from tests.scheduling.sessions import paris_mentor
+
+    return paris_mentor(offers={30: 0, 60: 0})
 
 
 @pytest.fixture

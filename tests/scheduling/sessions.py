@@ -17,10 +17,11 @@ NOW = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)  # a Monday; Paris is UTC+1, Tokyo 
 TUESDAY_9 = datetime(2030, 3, 5, 8, 0, tzinfo=UTC)  # 09:00 in Paris, 17:00 in Tokyo
 
 
-def paris_mentor(name="Nia Negotiator", email="nia@example.org", **extra):
-    """A mentor in Paris, free on Tuesdays 09:00–12:00, offering 30 and 60 minutes."""
+def paris_mentor(name="Nia Negotiator", email="nia@example.org", offers=None, **extra):
+    """A mentor in Paris, free on Tuesdays 09:00–12:00, offering 30 and 60 minutes (at
+    40.00 and 70.00 unless ``offers`` says otherwise)."""
     profile = MentorProfileFactory(
-        offers={30: 4000, 60: 7000},
+        offers=offers or {30: 4000, 60: 7000},
         user__time_zone="Europe/Paris",
         user__display_name=name,
         user__email=email,
@@ -43,14 +44,18 @@ def hold(mentor, mentee, start=TUESDAY_9, minutes=30, **extra):
     )
 
 
+GOOD_CARD = "4242424242424242"  # the built-in test provider's card that always pays
+
+
 def book(mentor, mentee, start=TUESDAY_9, minutes=30, objective="Ask for 15% more", **extra):
+    """Book in one call; a paid session is paid with the test card."""
     return services.booking_create(
         mentee=mentee,
         mentor_id=mentor.user.public_id,
         start=start,
         minutes=minutes,
         objective=objective,
-        **extra,
+        **{"source": GOOD_CARD, **extra},
     )
 
 

@@ -19,6 +19,7 @@ from headstrt.scheduling import services
 from headstrt.scheduling.models import Booking, BookingStatus, Confirmation
 from headstrt.scheduling.selectors import mentor_free_slots
 from tests.factories import MentorProfileFactory, UserFactory
+from tests.scheduling.sessions import GOOD_CARD
 from tests.scheduling.test_slots import TRANSITIONS, ZONES
 
 # Slots are searched over this span from "now", which always covers a clock change.
@@ -124,6 +125,7 @@ class TestEveryOfferedSlotCanBeBooked(TestCase):
                     start=slot.start,
                     minutes=minutes,
                     objective="Prepare my talk",
+                    source=GOOD_CARD,
                 )
                 booking.refresh_from_db()
                 assert (booking.start, booking.end, booking.minutes) == (

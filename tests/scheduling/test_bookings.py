@@ -35,16 +35,16 @@ def statuses():
     return sorted(Booking.objects.values_list("status", flat=True))
 
 
-def test_hold_then_checkout_confirms_an_instant_booking(frozen, mentor, mentee, changes):
+def test_hold_then_checkout_confirms_an_instant_booking(frozen, free_mentor, mentee, changes):
     situation = SituationFactory(mentee=mentee)
-    held = hold(mentor, mentee, minutes=60, situation_id=situation.public_id)
+    held = hold(free_mentor, mentee, minutes=60, situation_id=situation.public_id)
 
     assert held.status == BookingStatus.HELD
     assert held.held_until == NOW + timedelta(minutes=services_hold_minutes())
     assert (held.end, held.price_minor, held.currency) == (
         TUESDAY_9 + timedelta(hours=1),
-        7000,
-        mentor.currency,
+        0,
+        free_mentor.currency,
     )
     booking = services.booking_checkout(
         mentee=mentee, booking_id=held.public_id, objective="  Plan the talk ", agenda="1. Ask"
@@ -70,8 +70,10 @@ def test_changes_are_announced_after_commit(frozen, mentor, mentee, monkeypatch,
     assert seen == ["confirmed", "cancelled"]
 
 
-def test_the_objective_is_required_and_a_refused_checkout_keeps_the_hold(frozen, mentor, mentee):
-    held = hold(mentor, mentee)
+def test_the_objective_is_required_and_a_refused_checkout_keeps_the_hold(
+    frozen, free_mentor, mentee
+):
+    held = hold(free_mentor, mentee)
 
     refused(
         "required",
@@ -87,18 +89,18 @@ def test_the_objective_is_required_and_a_refused_checkout_keeps_the_hold(frozen,
         booking_id=held.public_id,
         objective="x" * 1001,
     )
-    refused("required", book, mentor=mentor, mentee=UserFactory(), objective="")
+    refused("required", book, mentor=free_mentor, mentee=UserFactory(), objective="")
     assert statuses() == [BookingStatus.HELD]
 
 
-def test_a_live_hold_blocks_others_and_a_lapsed_one_does_not(frozen, mentor, mentee):
-    held = hold(mentor, mentee)
+def test_a_live_hold_blocks_others_and_a_lapsed_one_does_not(frozen, free_mentor, mentee):
+    held = hold(free_mentor, mentee)
     rival = UserFactory()
 
-    error = refused("slot_taken", book, mentor=mentor, mentee=rival)
+    error = refused("slot_taken", book, mentor=free_mentor, mentee=rival)
     assert error.status == 409 and "no longer free" in error.message
     frozen.move(minutes=11)
-    taken = book(mentor, rival)
+    taken = book(free_mentor, rival)
 
     assert taken.status == BookingStatus.CONFIRMED
     error = refused(
@@ -113,8 +115,10 @@ def test_a_live_hold_blocks_others_and_a_lapsed_one_does_not(frozen, mentor, men
     assert held.status == BookingStatus.EXPIRED
 
 
-def test_checkout_after_a_lapsed_hold_succeeds_when_the_slot_is_still_free(frozen, mentor, mentee):
-    held = hold(mentor, mentee)
+def test_checkout_after_a_lapsed_hold_succeeds_when_the_slot_is_still_free(
+    frozen, free_mentor, mentee
+):
+    held = hold(free_mentor, mentee)
     frozen.move(minutes=30)
     services.bookings_expire_lapsed()
 
@@ -125,6 +129,22 @@ def test_checkout_after_a_lapsed_hold_succeeds_when_the_slot_is_still_free(froze
     assert booking.status == BookingStatus.CONFIRMED
 
 
+def test_a_paid_session_is_not_checked_out_without_its_payment(frozen, mentor, mentee):
+    held = hold(mentor, mentee, minutes=60)
+    before = list(Booking.objects.values())
+
+    error = refused(
+        "payment_required",
+        services.booking_checkout,
+        mentee=mentee,
+        booking_id=held.public_id,
+        objective="Plan the talk",
+    )
+
+    assert error.status == 402 and "€70.00" in error.message
+    assert held.price_minor == 7000 and list(Booking.objects.values()) == before
+
+
 def test_a_new_hold_releases_the_mentees_previous_one(frozen, mentor, mentee):
     first = hold(mentor, mentee)
     hold(mentor, mentee, start=TUESDAY_9 + timedelta(hours=1))
@@ -132,6 +152,17 @@ def test_a_new_hold_releases_the_mentees_previous_one(frozen, mentor, mentee):
     first.refresh_from_db()
     assert first.status == BookingStatus.EXPIRED
     assert book(mentor, UserFactory()).start == TUESDAY_9
+
+
+def test_booking_in_one_call_keeps_the_mentees_other_holds(frozen, mentor, mentee):
+    """Another call of the same person may be between its hold and its payment."""
+    in_flight = hold(paris_mentor("Ola Other", "ola@example.org"), mentee)
+
+    refused("mentee_busy", book, mentor=mentor, mentee=mentee)
+    later = book(mentor, mentee, start=TUESDAY_9 + timedelta(hours=1))
+
+    in_flight.refresh_from_db()
+    assert in_flight.status == BookingStatus.HELD and later.status == BookingStatus.CONFIRMED
 
 
 @pytest.mark.parametrize(
@@ -413,10 +444,10 @@ def test_bad_cancellations_change_nothing(frozen, mentor, mentee):
     assert booking.status == BookingStatus.CONFIRMED and not ReliabilityEvent.objects.exists()
 
 
-def test_a_hold_is_released_by_its_mentee_only(frozen, mentor, mentee):
-    held = hold(mentor, mentee)
+def test_a_hold_is_released_by_its_mentee_only(frozen, free_mentor, mentee):
+    held = hold(free_mentor, mentee)
 
-    refused("forbidden", services.booking_cancel, user=mentor.user, booking_id=held.public_id)
+    refused("forbidden", services.booking_cancel, user=free_mentor.user, booking_id=held.public_id)
     assert services.booking_cancel(user=mentee, booking_id=held.public_id).status == "cancelled"
     refused(
         "not_held",

@@ -180,7 +180,8 @@ def test_an_answered_request_is_left_alone_by_its_deadline(
 @pytest.mark.django_db(transaction=True)
 def test_the_database_worker_runs_a_task_once_it_is_due(frozen, settings, mailbox):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    mentor, mentee = paris_mentor(), tokyo_mentee()
+    # Free sessions: a paid request that expires queues its refund as a second task.
+    mentor, mentee = paris_mentor(offers={30: 0}), tokyo_mentee()
     services.scheduling_policy_save(user=mentor.user, confirmation="request")
     booking = book(mentor, mentee, start=TUESDAY_9 + timedelta(days=7))
     [stored] = DBTaskResult.objects.all()

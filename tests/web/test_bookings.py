@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 import pytest
 from django.urls import reverse
 
+from headstrt.payments.providers.test import CARD_SUCCEEDS
 from headstrt.scheduling import services
 from headstrt.scheduling.models import Booking, BookingStatus, Confirmation, ReliabilityEvent
 from tests.clock import frozen_at
@@ -229,7 +230,7 @@ def test_checkout_shows_the_session_the_hold_and_instant_confirmation(client, me
     assert "€40.00" in html and "30 minutes" in html
     assert 'data-countdown-to="2030-03-04T17:10:00+09:00"' in html and 'role="timer"' in html
     assert "10\xa0minutes left" in html
-    assert "confirms bookings instantly" in html and ">Confirm the session<" in html
+    assert "confirms bookings instantly" in html and ">Pay €40.00 and confirm<" in html
 
 
 def test_checkout_needs_an_objective_and_keeps_the_hold_until_then(client, mentee, mentor):
@@ -243,7 +244,9 @@ def test_checkout_needs_an_objective_and_keeps_the_hold_until_then(client, mente
     held.refresh_from_db()
     assert held.status == BookingStatus.HELD and held.objective == ""
 
-    response = client.post(url, {"objective": "Ask for 15% more", "agenda": "1. Anchor"})
+    response = client.post(
+        url, {"objective": "Ask for 15% more", "agenda": "1. Anchor", "source": CARD_SUCCEEDS}
+    )
 
     assert response["Location"] == session_url(held)
     held.refresh_from_db()
@@ -262,9 +265,9 @@ def test_checkout_with_a_mentor_who_accepts_each_request(client, mentee, mentor)
 
     html = html_of(client.get(url))
     assert "accepts each booking personally" in html and "up to 12 hours" in html
-    assert ">Send the request<" in html
+    assert ">Pay €40.00 and send the request<" in html
 
-    response = client.post(url, {"objective": "Plan it"}, follow=True)
+    response = client.post(url, {"objective": "Plan it", "source": CARD_SUCCEEDS}, follow=True)
 
     held.refresh_from_db()
     assert held.status == BookingStatus.REQUESTED
@@ -278,7 +281,7 @@ def test_a_lapsed_hold_someone_took_asks_to_pick_again(client, mentee, mentor, f
     url = session_url(held, "session_checkout")
     assert "Your hold on this time ran out" in html_of(client.get(url))
 
-    html = html_of(client.post(url, {"objective": "Too late"}))
+    html = html_of(client.post(url, {"objective": "Too late", "source": CARD_SUCCEEDS}))
 
     assert "someone else took it" in html
     assert f'href="{book_url(mentor, minutes=30)}">Pick another time<' in html
@@ -300,7 +303,7 @@ def test_checkout_is_for_the_mentee_with_a_hold_only(client, mentee, mentor):
     assert held.status == BookingStatus.HELD and held.objective == ""
 
     client.force_login(mentee)
-    client.post(url, {"objective": "Go"})
+    client.post(url, {"objective": "Go", "source": CARD_SUCCEEDS})
     assert client.get(url)["Location"] == session_url(held)  # already checked out
 
 

@@ -169,10 +169,18 @@ def _release_lapsed(*, users: tuple[User, ...], now: datetime) -> None:
         _expire_request(booking, now=now)
 
 
+def _money_follows(booking: Booking) -> None:
+    """Refund or release a paid session's escrow as its new status says (same transaction)."""
+    from headstrt.payments.services import escrow_follow_booking  # payments builds on this
+
+    escrow_follow_booking(booking=booking)
+
+
 def _expire_request(booking: Booking, *, now: datetime) -> None:
     booking.status = BookingStatus.EXPIRED
     booking.ended_at = now
     booking.save(update_fields=["status", "ended_at", "updated_at"])
+    _money_follows(booking)
     transaction.on_commit(lambda: notices.booking_changed(booking, "expired"))
 
 
@@ -185,11 +193,12 @@ def booking_hold(
     start: object,
     minutes: object,
     situation_id: str | None = None,
+    release_earlier: bool = True,
 ) -> Booking:
     """Hold a mentor's slot for ``HOLD_MINUTES`` while ``mentee`` checks out.
 
     A person's earlier live holds are released, so going back to pick another time never
-    blocks them.
+    blocks them; ``release_earlier=False`` keeps them, so they count as busy time.
     """
     mentor = (
         MentorProfile.objects.select_related("user")
@@ -215,9 +224,10 @@ def booking_hold(
     now = clock.now()
     _lock_people(mentor.user, mentee)
     _release_lapsed(users=(mentor.user, mentee), now=now)
-    Booking.objects.filter(mentee=mentee, status=BookingStatus.HELD).update(
-        status=BookingStatus.EXPIRED, updated_at=now
-    )
+    if release_earlier:
+        Booking.objects.filter(mentee=mentee, status=BookingStatus.HELD).update(
+            status=BookingStatus.EXPIRED, updated_at=now
+        )
     end = _check_slot(mentor=mentor, mentee=mentee, start=start, minutes=minutes, now=now)
     offer = mentor.offers.get(minutes=minutes)
     return Booking.objects.create(
@@ -233,17 +243,11 @@ def booking_hold(
     )
 
 
-@_overlap_refused
-@transaction.atomic
-def booking_checkout(
-    *, mentee: User, booking_id: object, objective: str | None, agenda: str | None = ""
-) -> Booking:
-    """Finish checkout of a held slot: the session is confirmed at once, or sent to the
-    mentor as a request, as the mentor's policy says.
-
-    A lapsed hold still succeeds if the slot is still free.
-    """
-    booking = _booking_for_update(booking_id=booking_id, user=mentee)
+def _checkout_check(
+    booking: Booking, *, mentee: User, objective: str | None, agenda: str | None, now: datetime
+) -> tuple[str, str]:
+    """The cleaned objective and agenda, if ``mentee`` may check out ``booking`` now: it is
+    their live hold, or a lapsed one whose slot nobody took meanwhile."""
     if booking.mentee_id != mentee.pk:
         raise PermissionDenied("Only the mentee checks out a booking.")
     objective = clean_text(
@@ -253,7 +257,6 @@ def booking_checkout(
     lapsed_hold = booking.status == BookingStatus.EXPIRED and booking.respond_by is None
     if booking.status != BookingStatus.HELD and not lapsed_hold:
         raise DomainError("not_held", "This booking is already checked out.", status=409)
-    now = clock.now()
     if booking.status == BookingStatus.EXPIRED or booking.held_until <= now:
         _release_lapsed(users=(booking.mentor.user, mentee), now=now)
         try:
@@ -275,7 +278,11 @@ def booking_checkout(
                     status=409,
                 ) from None
             raise
-    booking.objective, booking.agenda = objective, agenda
+    return objective, agenda
+
+
+def _checkout_finish(booking: Booking, *, now: datetime) -> Booking:
+    """Confirm the checked booking, or send it to the mentor as a request."""
     booking.held_until = None
     policy = scheduling_policy_for_mentor(mentor=booking.mentor)
     if policy.confirmation == Confirmation.REQUEST:
@@ -283,7 +290,6 @@ def booking_checkout(
         booking.respond_by = min(now + timedelta(hours=policy.response_window_hours), booking.start)
         change = "requested"
     else:
-        # Paid sessions will confirm together with their payment once payments exist.
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = now
         change = "confirmed"
@@ -292,7 +298,80 @@ def booking_checkout(
     return booking
 
 
+@_overlap_refused
 @transaction.atomic
+def booking_checkout(
+    *, mentee: User, booking_id: object, objective: str | None, agenda: str | None = ""
+) -> Booking:
+    """Finish checkout of a held slot: the session is confirmed at once, or sent to the
+    mentor as a request, as the mentor's policy says.
+
+    A lapsed hold still succeeds if the slot is still free. Paid sessions check out through
+    ``headstrt.payments.services.booking_pay``, which takes the payment in between.
+    """
+    booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    if booking.price_minor > 0:
+        raise DomainError(
+            "payment_required",
+            f"This session costs {booking.price.format()}: check out with a payment.",
+            status=402,
+        )
+    now = clock.now()
+    booking.objective, booking.agenda = _checkout_check(
+        booking, mentee=mentee, objective=objective, agenda=agenda, now=now
+    )
+    return _checkout_finish(booking, now=now)
+
+
+@_overlap_refused
+@transaction.atomic
+def booking_checkout_start(
+    *, mentee: User, booking_id: object, objective: str | None, agenda: str | None = ""
+) -> Booking:
+    """Check a checkout that waits for a payment: the objective and agenda are saved and the
+    slot is held ``HOLD_MINUTES`` from now (a lapsed hold too, while nobody took the slot).
+    ``booking_checkout_finish`` completes it once paid."""
+    booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    now = clock.now()
+    booking.objective, booking.agenda = _checkout_check(
+        booking, mentee=mentee, objective=objective, agenda=agenda, now=now
+    )
+    booking.status = BookingStatus.HELD
+    booking.held_until = now + timedelta(minutes=HOLD_MINUTES)
+    booking.save(update_fields=["objective", "agenda", "status", "held_until", "updated_at"])
+    return booking
+
+
+@_overlap_refused
+@transaction.atomic
+def booking_checkout_finish(*, mentee: User, booking_id: object) -> Booking:
+    """Complete a checkout started by ``booking_checkout_start`` (its payment went through):
+    confirmed or requested as the mentor's policy says; ``hold_expired`` when the hold
+    lapsed and someone else took the slot."""
+    booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    now = clock.now()
+    _checkout_check(
+        booking, mentee=mentee, objective=booking.objective, agenda=booking.agenda, now=now
+    )
+    return _checkout_finish(booking, now=now)
+
+
+@transaction.atomic
+def booking_hold_until(*, mentee: User, booking_id: object, until: datetime) -> Booking:
+    """Move the end of a live hold: later while its payment is checked with the bank, or to
+    now to free the slot (a declined card). A lapsed or finished hold is left alone."""
+    booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    now = clock.now()
+    if booking.mentee_id != mentee.pk:
+        raise PermissionDenied("Only the mentee holds a booking.")
+    if booking.status == BookingStatus.HELD and booking.held_until > now:
+        booking.held_until = until
+        if until <= now:
+            booking.status = BookingStatus.EXPIRED
+        booking.save(update_fields=["status", "held_until", "updated_at"])
+    return booking
+
+
 def booking_create(
     *,
     mentee: User,
@@ -302,20 +381,50 @@ def booking_create(
     objective: str | None,
     agenda: str | None = "",
     situation_id: str | None = None,
+    source: str | None = None,
 ) -> Booking:
-    """Hold and check out in one step (API clients that already have the objective)."""
-    if not (objective or "").strip():
-        raise DomainError("required", "Objective is required.", field="objective")
+    """Hold and check out in one step (API clients that already have the objective); a paid
+    session is paid with ``source`` (a card token) through the payments layer.
+
+    A refusal leaves no hold behind, except ``payment_pending``: the bank has not answered
+    yet, the slot stays held and calling ``booking_pay`` again learns the outcome. Call it
+    outside any transaction, as the payment is taken outside one.
+    """
+    # Checked before the hold, which commits on its own: bad text leaves nothing behind.
+    clean_text(
+        objective, field="objective", label="Objective", max_length=MAX_OBJECTIVE, required=True
+    )
+    clean_text(agenda, field="agenda", label="Agenda", max_length=MAX_AGENDA)
     held = booking_hold(
         mentee=mentee,
         mentor_id=mentor_id,
         start=start,
         minutes=minutes,
         situation_id=situation_id,
+        # The hold commits before the checkout or payment: another call of the same person
+        # in flight must not release it, but be refused as ``mentee_busy``.
+        release_earlier=False,
     )
-    return booking_checkout(
-        mentee=mentee, booking_id=held.public_id, objective=objective, agenda=agenda
-    )
+    try:
+        if held.price_minor == 0:
+            return booking_checkout(
+                mentee=mentee, booking_id=held.public_id, objective=objective, agenda=agenda
+            )
+        from headstrt.payments.services import booking_pay  # payments builds on scheduling
+
+        return booking_pay(
+            mentee=mentee,
+            booking_id=held.public_id,
+            objective=objective,
+            agenda=agenda,
+            source=source,
+        )
+    except DomainError as refused:
+        if refused.code != "payment_pending":
+            Booking.objects.filter(pk=held.pk, status=BookingStatus.HELD).update(
+                status=BookingStatus.CANCELLED, ended_at=clock.now(), updated_at=clock.now()
+            )
+        raise
 
 
 def _answerable(booking: Booking, *, mentor: User, now: datetime) -> None:
@@ -354,6 +463,7 @@ def booking_decline(*, mentor: User, booking_id: object, reason: str | None = ""
     booking.status = BookingStatus.DECLINED
     booking.ended_at, booking.ended_by = now, mentor
     booking.save(update_fields=["status", "ended_at", "ended_by", "end_reason", "updated_at"])
+    _money_follows(booking)
     transaction.on_commit(lambda: notices.booking_changed(booking, "declined"))
     return booking
 
@@ -444,6 +554,7 @@ def booking_cancel(*, user: User, booking_id: object, reason: str | None = "") -
     booking.save(
         update_fields=["status", "ended_at", "ended_by", "end_reason", "sequence", "updated_at"]
     )
+    _money_follows(booking)
     transaction.on_commit(lambda: notices.booking_changed(booking, "cancelled"))
     return booking
 
@@ -534,5 +645,6 @@ def bookings_cancel_on_departure(*, user: User) -> int:
         booking.save(
             update_fields=["status", "ended_at", "ended_by", "end_reason", "sequence", "updated_at"]
         )
+        _money_follows(booking)
         transaction.on_commit(lambda booking=booking: notices.booking_changed(booking, "cancelled"))
     return len(leaving)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -15,7 +16,10 @@ from django.views.decorators.vary import vary_on_headers
 from headstrt.accounts import selectors as accounts
 from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound, PermissionDenied
+from headstrt.core.money import Money
 from headstrt.matching import selectors as matching
+from headstrt.payments import services as payments
+from headstrt.payments import statements
 from headstrt.scheduling import selectors, services
 from headstrt.scheduling.models import Booking, BookingStatus, Confirmation
 from headstrt.scheduling.services.bookings import (
@@ -27,6 +31,7 @@ from headstrt.scheduling.slots import Slot, slot_in_zone, zone_of
 from headstrt.scheduling.video import video_room_url
 from headstrt.web.booking_forms import CheckoutForm, ReasonForm
 from headstrt.web.paging import requested_page
+from headstrt.web.payment_forms import PaidCheckoutForm, TipForm
 from headstrt.web.refusals import http_refusal
 
 TABS = [("upcoming", "Upcoming"), ("requests", "Requests to answer"), ("past", "Past")]
@@ -285,23 +290,33 @@ def _awaits_checkout(booking: Booking, user) -> bool:
 
 @login_required
 def checkout(request, booking_id: str):
-    """Objective and agenda for a held slot, then confirm (or send the request)."""
+    """Objective and agenda for a held slot (and a card for a paid one), then confirm (or
+    send the request)."""
     booking = _participant_booking(request, booking_id)
     if not _awaits_checkout(booking, request.user):
         return redirect(_session_url(booking.public_id))
-    form = CheckoutForm(request.POST if request.method == "POST" else None)
+    is_paid = booking.price_minor > 0
+    form_class = PaidCheckoutForm if is_paid else CheckoutForm
+    form = form_class(request.POST if request.method == "POST" else None)
+    declined = False
     if request.method == "POST" and form.is_valid():
         try:
-            booking = services.booking_checkout(
-                mentee=request.user, booking_id=booking.public_id, **form.cleaned_data
+            booking = payments.booking_pay(
+                mentee=request.user,
+                booking_id=booking.public_id,
+                objective=form.cleaned_data["objective"],
+                agenda=form.cleaned_data["agenda"],
+                source=form.cleaned_data.get("source", ""),
             )
         except DomainError as error:
             if refusal := http_refusal(error):
                 raise refusal from None
-            if error.code == "not_held":
+            if error.code in ("not_held", "already_paid"):
                 messages.info(request, error.message)
                 return redirect(_session_url(booking.public_id))
             form.add_domain_error(error)
+            declined = error.code == "card_declined"
+            booking.refresh_from_db()  # a declined card released the hold, a slow bank kept it
         else:
             mentor_name = booking.mentor.user.display_name
             if booking.status == BookingStatus.REQUESTED:
@@ -309,6 +324,8 @@ def checkout(request, booking_id: str):
                 done = f"Your request is sent to {mentor_name}, who has until {when} to answer."
             else:
                 done = f"Your session with {mentor_name} is confirmed."
+            if is_paid:
+                done += f" You paid {booking.price}; it stays in escrow until the session is done."
             messages.success(request, done)
             return redirect(_session_url(booking.public_id))
     now = clock.now()
@@ -320,7 +337,12 @@ def checkout(request, booking_id: str):
         "is_request": policy.confirmation == Confirmation.REQUEST,
         "response_window_hours": policy.response_window_hours,
         "lapsed": booking.status == BookingStatus.EXPIRED or booking.held_until <= now,
+        "declined": declined,
         "picker_url": _picker_url(booking),
+        "money": statements.session_money_for_participant(booking=booking, user=request.user)
+        if is_paid
+        else None,
+        "test_cards": settings.HEADSTRT_PAYMENT_PROVIDER == "test",
     }
     return render(request, "web/bookings/checkout.html", context)
 
@@ -328,10 +350,11 @@ def checkout(request, booking_id: str):
 # --- the session page and its actions ------------------------------------------------------
 
 
-def _session_page(request, booking: Booking, *, decline_form=None):
+def _session_page(request, booking: Booking, *, decline_form=None, tip_form=None):
     now = clock.now()
     party = booking.party_of(request.user)
     actions = selectors.booking_actions(booking=booking, user=request.user, now=now)
+    money = statements.session_money_for_participant(booking=booking, user=request.user)
     context = {
         "booking": booking,
         "status": selectors.booking_status_now(booking=booking, now=now),
@@ -346,6 +369,12 @@ def _session_page(request, booking: Booking, *, decline_form=None):
         "decline_form": decline_form or ReasonForm(),
         "reschedule_url": _picker_url(booking, reschedule=True),
         "show_situation": booking.situation_id and party == "mentee",
+        "money": money,
+        "can_tip": party == "mentee"
+        and booking.status == BookingStatus.COMPLETED
+        and money.tip is None,
+        "tip_form": tip_form or TipForm(currency=booking.currency),
+        "test_cards": settings.HEADSTRT_PAYMENT_PROVIDER == "test",
     }
     return render(request, "web/bookings/detail.html", context)
 
@@ -438,6 +467,36 @@ def session_no_show(request, booking_id: str):
     """A participant reports that the other side did not come."""
     change = partial(services.booking_report_no_show, user=request.user)
     return _act(request, booking_id, change, "The no-show is recorded.")
+
+
+@login_required
+@require_POST
+def session_tip(request, booking_id: str):
+    """The mentee tips the mentor of a completed session; all of it goes to the mentor."""
+    booking = _participant_booking(request, booking_id)
+    form = TipForm(request.POST, currency=booking.currency)
+    if form.is_valid():
+        try:
+            tip = payments.tip_send(
+                mentee=request.user,
+                booking_id=booking.public_id,
+                amount_minor=form.cleaned_data["amount_minor"],
+                source=form.cleaned_data["source"],
+            )
+        except DomainError as error:
+            if refusal := http_refusal(error):
+                raise refusal from None
+            if not form.names_field_of(error):
+                # Not about what was typed (not done yet, tipped already, a slow bank).
+                messages.error(request, error.message)
+                return redirect(_session_url(booking.public_id))
+            form.add_domain_error(error)
+        else:
+            amount = Money(tip.amount_minor, tip.currency)
+            mentor_name = booking.mentor.user.display_name
+            messages.success(request, f"Thank you: your tip of {amount} goes to {mentor_name}.")
+            return redirect(_session_url(booking.public_id))
+    return _session_page(request, booking, tip_form=form)
 
 
 # --- my sessions -------------------------------------------------------------------------------

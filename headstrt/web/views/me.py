@@ -291,7 +291,11 @@ def account_delete(request):
     form = AccountDeleteForm(request.POST, user=request.user)
     if not form.is_valid():
         return render(request, "web/me/privacy.html", {"form": form})
-    services.account_delete(user=request.user)
+    try:
+        services.account_delete(user=request.user)
+    except DomainError as refused:
+        form.add_error(None, refused.message)
+        return render(request, "web/me/privacy.html", {"form": form})
     logout(request)
     messages.success(request, "Your account and everything in it are deleted.")
     return redirect("web:home")
