@@ -1,40 +1,13 @@
-"""Fixtures for the payments flow tests: the clock stopped at ``NOW``, the Paris mentor and
-the Tokyo mentee of tests/scheduling/sessions.py, running a block as if it committed, and
-the check that the ledger still adds up once a test is done.
+"""Fixtures for the payments flow tests: the scheduling tests' clock, Paris mentor, Tokyo
+mentee and ``committed`` block, and the check that the ledger still adds up once a test is
+done.
 
 Test modules import the services; this file imports them only inside fixtures, so the test
 task backend is in place first (see tests/scheduling/conftest.py)."""
 
 import pytest
 
-from tests.clock import Clock
-
-
-@pytest.fixture
-def frozen(monkeypatch) -> Clock:
-    from tests.scheduling.sessions import NOW
-
-    return Clock(monkeypatch, NOW)
-
-
-@pytest.fixture
-def mentor(db):
-    from tests.scheduling.sessions import paris_mentor
-
-    return paris_mentor()
-
-
-@pytest.fixture
-def mentee(db):
-    from tests.scheduling.sessions import tokyo_mentee
-
-    return tokyo_mentee()
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a block as if its transactions committed (refunds are sent after commit)."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
+from tests.scheduling.conftest import committed, frozen, mentee, mentor  # noqa: F401
 
 
 @pytest.fixture

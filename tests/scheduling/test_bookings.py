@@ -40,7 +40,7 @@ def test_hold_then_checkout_confirms_an_instant_booking(frozen, free_mentor, men
     held = hold(free_mentor, mentee, minutes=60, situation_id=situation.public_id)
 
     assert held.status == BookingStatus.HELD
-    assert held.held_until == NOW + timedelta(minutes=services_hold_minutes())
+    assert held.held_until == NOW + timedelta(minutes=10)
     assert (held.end, held.price_minor, held.currency) == (
         TUESDAY_9 + timedelta(hours=1),
         0,
@@ -53,10 +53,6 @@ def test_hold_then_checkout_confirms_an_instant_booking(frozen, free_mentor, men
     assert booking.status == BookingStatus.CONFIRMED and booking.confirmed_at == NOW
     assert (booking.objective, booking.agenda) == ("Plan the talk", "1. Ask")
     assert booking.situation == situation and booking.held_until is None
-
-
-def services_hold_minutes():
-    return booking_services.HOLD_MINUTES
 
 
 def test_changes_are_announced_after_commit(frozen, mentor, mentee, monkeypatch, committed):
