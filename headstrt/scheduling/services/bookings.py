@@ -81,7 +81,12 @@ def _booking_for_update(*, booking_id: object, user: User) -> Booking:
     if found is None or user.pk not in found:
         raise NotFound("No such session.")
     _lock_people(*User.objects.filter(pk__in=found))
-    return Booking.objects.select_related("mentor__user", "mentee").get(public_id=booking_id)
+    # The booking row too: the expiry sweep changes bookings without the people's locks.
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("mentor__user", "mentee")
+        .get(public_id=booking_id)
+    )
 
 
 def _aware_start(start: object) -> datetime:
@@ -617,7 +622,7 @@ def bookings_expire_lapsed() -> int:
         status=BookingStatus.EXPIRED, updated_at=now
     )
     lapsed = list(
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("mentor__user", "mentee")
         .filter(status=BookingStatus.REQUESTED, respond_by__lte=now)
     )
@@ -631,12 +636,16 @@ def bookings_cancel_on_departure(*, user: User) -> int:
     """Cancel the person's sessions and requests to come because they are leaving the
     platform; the other side of each is told (and their calendar updated)."""
     now = clock.now()
-    leaving = list(
-        Booking.objects.select_for_update()
-        .select_related("mentor__user", "mentee")
-        .filter(Q(mentee=user) | Q(mentor__user=user), start__gt=now)
-        .filter(status__in=[BookingStatus.CONFIRMED, BookingStatus.REQUESTED])
+    to_come = Booking.objects.filter(
+        Q(mentee=user) | Q(mentor__user=user),
+        start__gt=now,
+        status__in=[BookingStatus.CONFIRMED, BookingStatus.REQUESTED],
     )
+    people = {user.pk}
+    for mentee_id, mentor_user_id in to_come.values_list("mentee_id", "mentor__user_id"):
+        people |= {mentee_id, mentor_user_id}
+    _lock_people(*User.objects.filter(pk__in=people))
+    leaving = list(to_come.select_for_update(of=("self",)).select_related("mentor__user", "mentee"))
     for booking in leaving:
         booking.status = BookingStatus.CANCELLED
         booking.ended_at, booking.ended_by = now, user
