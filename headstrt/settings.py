@@ -195,8 +195,9 @@ HEADSTRT_PAYMENT_PROVIDER = os.environ.get("HEADSTRT_PAYMENT_PROVIDER", "test").
 # The test provider takes no real money, so production refuses it unless this says otherwise
 # (a public demo).
 HEADSTRT_ALLOW_TEST_PROVIDER = env_bool("HEADSTRT_ALLOW_TEST_PROVIDER")
+_TEST_PROVIDER_DEVELOPMENT_SECRET = "whsec_headstrt_test_provider_development"
 HEADSTRT_TEST_PROVIDER_WEBHOOK_SECRET = os.environ.get(
-    "HEADSTRT_TEST_PROVIDER_WEBHOOK_SECRET", "whsec_headstrt_test_provider_development"
+    "HEADSTRT_TEST_PROVIDER_WEBHOOK_SECRET", _TEST_PROVIDER_DEVELOPMENT_SECRET
 )
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
@@ -216,6 +217,16 @@ if PRODUCTION and HEADSTRT_PAYMENT_PROVIDER == "test" and not HEADSTRT_ALLOW_TES
     raise RuntimeError(
         "The test payment provider takes no real money: set HEADSTRT_PAYMENT_PROVIDER=stripe "
         "in production, or HEADSTRT_ALLOW_TEST_PROVIDER=1 for a public demo."
+    )
+if (
+    PRODUCTION
+    and HEADSTRT_ALLOW_TEST_PROVIDER
+    and HEADSTRT_TEST_PROVIDER_WEBHOOK_SECRET == _TEST_PROVIDER_DEVELOPMENT_SECRET
+):
+    # The default is public: anyone could sign webhooks that mark test payments as paid.
+    raise RuntimeError(
+        "Set HEADSTRT_TEST_PROVIDER_WEBHOOK_SECRET to a random value of your own when "
+        "HEADSTRT_ALLOW_TEST_PROVIDER=1 in production."
     )
 if (
     PRODUCTION

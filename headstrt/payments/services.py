@@ -12,7 +12,7 @@ and nothing charged goes unrecorded. Every posting has a key naming what it is f
 
 import logging
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -48,6 +48,9 @@ PENDING_HOLD_MINUTES = 15
 # ones may still have their first call in flight.
 RECHECK_AFTER = timedelta(minutes=5)
 MAX_SOURCE_LENGTH = 200
+# The smallest tip, in major units of the session's currency (rounded up to its minor
+# unit): below it, card fees would eat most of it and providers refuse such charges.
+MIN_TIP_MAJOR = Decimal("0.50")
 
 # Booking states whose money moves as soon as the booking gets there; the others wait for
 # the dispute window (``escrow_release_due``).
@@ -80,6 +83,13 @@ def _clean_tip(amount_minor: object, currency: str) -> int:
     if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor <= 0:
         raise DomainError(
             "invalid_amount", "A tip is a whole, positive amount.", field="amount_minor"
+        )
+    least = int(MIN_TIP_MAJOR.scaleb(minor_exponent(currency)).to_integral_value(ROUND_CEILING))
+    if amount_minor < least:
+        raise DomainError(
+            "invalid_amount",
+            f"A tip is at least {Money(least, currency).format()}.",
+            field="amount_minor",
         )
     limit = MAX_SESSION_PRICE_MAJOR * 10 ** minor_exponent(currency)
     if amount_minor > limit:
@@ -160,12 +170,15 @@ def _legs(*legs: Leg) -> list[Leg]:
     return [leg for leg in legs if leg.amount_minor]
 
 
-def _charge_taken(payment: Payment, booking: Booking | None) -> None:
+def _charge_taken(payment: Payment, booking: Booking | None, *, kept: bool = True) -> None:
     """Post the money of a succeeded charge: into the session's escrow, or for a tip
-    straight into the mentor's earnings (no fee)."""
+    straight into the mentor's earnings (no fee). A tip not ``kept`` (a second one) goes
+    into an escrow of its own instead, to be given back from there."""
     clearing, wallet, amount = _clearing(payment), _wallet(payment), payment.amount_minor
-    if payment.kind == PaymentKind.TIP and booking is not None:
+    if payment.kind == PaymentKind.TIP and booking is not None and kept:
         target, kind = _earnings(booking, payment.currency), "tip"
+    elif payment.kind == PaymentKind.TIP:
+        target, kind = _escrow(payment, None), "tip"
     else:
         target, kind = _escrow(payment, booking), "booking_payment"
     ledger_post(
@@ -254,6 +267,17 @@ def _open_payment(
     attempts = Payment.objects.filter(booking=booking, kind=kind).order_by("-pk")
     latest = attempts.first()
     if latest is not None and latest.status == PaymentStatus.PENDING:
+        if latest.amount_minor != amount:
+            # The pending charge may still go through; charging another amount under its
+            # key would take the earlier amount, and a new charge could take both.
+            raise DomainError(
+                "payment_pending_other_amount",
+                f"A payment of {Money(latest.amount_minor, latest.currency).format()} is "
+                "still being checked with your bank. Try again with that amount, or in a "
+                "few minutes once it is settled.",
+                field="amount_minor",
+                status=409,
+            )
         return latest, False
     payment = Payment.objects.create(
         key=_attempt_key(prefix, attempts.count() + 1),
@@ -311,13 +335,18 @@ def _payment_apply(payment_pk: int, result: ChargeResult) -> Payment:
             payment.provider_ref = result.provider_ref or payment.provider_ref
             payment.failure_message = ""
             payment.save(update_fields=["status", "provider_ref", "failure_message", "updated_at"])
-            _charge_taken(payment, booking)
-            if booking is None or (
-                payment.kind == PaymentKind.SESSION and not _session_confirmed(payment, booking)
-            ):
+            if payment.kind == PaymentKind.TIP:
+                kept = booking is not None and _tip_first(payment, booking)
+                _charge_taken(payment, booking, kept=kept)
+                given_back_from = None  # the tip's own escrow
+            else:
+                _charge_taken(payment, booking)
+                kept = _session_confirmed(payment, booking)
+                given_back_from = booking
+            if not kept:
                 _refund(
                     payment,
-                    booking,
+                    given_back_from,
                     key=f"{payment.key}:refund",
                     amount=payment.amount_minor,
                     reason="What it paid for cannot be had any more, so the payment is given back.",
@@ -336,6 +365,19 @@ def _payment_apply(payment_pk: int, result: ChargeResult) -> Payment:
     return payment
 
 
+def _tip_first(payment: Payment, booking: Booking) -> bool:
+    """Whether a tip that just succeeded is the session's only one kept. A second one (an
+    attempt given up on, charged after all once another card paid) is given back whole."""
+    return not _kept_payments(booking, PaymentKind.TIP).exclude(pk=payment.pk).exists()
+
+
+def _kept_payments(booking: Booking, kind: str):
+    """The booking's succeeded payments of ``kind`` not refunded in full."""
+    return Payment.objects.filter(
+        booking=booking, kind=kind, status=PaymentStatus.SUCCEEDED
+    ).filter(refunded_minor__lt=F("amount_minor"))
+
+
 def _session_confirmed(payment: Payment, booking: Booking | None) -> bool:
     """Finish the checkout the payment was for; whether the booking took the payment.
 
@@ -344,13 +386,7 @@ def _session_confirmed(payment: Payment, booking: Booking | None) -> bool:
     """
     if booking is None:
         return False
-    paid_already = (
-        Payment.objects.filter(
-            booking=booking, kind=PaymentKind.SESSION, status=PaymentStatus.SUCCEEDED
-        )
-        .exclude(pk=payment.pk)
-        .exists()
-    )
+    paid_already = _kept_payments(booking, PaymentKind.SESSION).exclude(pk=payment.pk).exists()
     waiting = booking.status == BookingStatus.HELD or (
         booking.status == BookingStatus.EXPIRED and booking.respond_by is None
     )
@@ -403,9 +439,7 @@ def booking_pay(
             booking = _lock_participants(booking.pk)
             if booking.mentee_id != mentee.pk:
                 raise PermissionDenied("Only the mentee pays for a session.")
-            paid = Payment.objects.filter(
-                booking=booking, kind=PaymentKind.SESSION, status=PaymentStatus.SUCCEEDED
-            )
+            paid = _kept_payments(booking, PaymentKind.SESSION)
             if booking.status in _CHECKED_OUT and paid.exists():
                 raise DomainError("already_paid", "This session is paid already.", status=409)
             scheduling.booking_checkout_start(
@@ -499,10 +533,12 @@ def tip_send(
     """Tip the mentor of a completed session, in the session's currency; the whole tip goes
     to the mentor (no platform fee). One tip per session.
 
-    Refusals: ``not_completed`` (409), ``already_tipped`` (409), ``invalid_amount``,
-    ``currency_mismatch`` (a ``currency`` other than the session's), ``card_declined``
-    (402), ``payment_pending`` (503: calling again asks about the same charge). Must be
-    called outside any transaction.
+    Refusals: ``not_completed`` (409), ``already_tipped`` (409), ``invalid_amount``
+    (below ``MIN_TIP_MAJOR`` or above the largest session price), ``currency_mismatch`` (a
+    ``currency`` other than the session's), ``card_declined`` (402), ``payment_pending``
+    (503: calling again asks about the same charge), ``payment_pending_other_amount`` (409:
+    a retry with another amount while the earlier charge is unsettled). Must be called
+    outside any transaction.
     """
     booking = booking_get_for_participant(booking_id=booking_id, user=mentee)
     if booking.mentee_id != mentee.pk:
@@ -521,10 +557,7 @@ def tip_send(
             raise DomainError(
                 "not_completed", "You can tip once the session is marked done.", status=409
             )
-        tipped = Payment.objects.filter(
-            booking=booking, kind=PaymentKind.TIP, status=PaymentStatus.SUCCEEDED
-        )
-        if tipped.exists():
+        if _kept_payments(booking, PaymentKind.TIP).exists():
             raise DomainError("already_tipped", "You tipped for this session already.", status=409)
         payment, fresh = _open_payment(
             payer=mentee, booking=booking, kind=PaymentKind.TIP, amount=amount
@@ -545,12 +578,7 @@ def tip_send(
 
 def _session_payment(booking: Booking) -> Payment | None:
     """The payment whose money is in the booking's escrow (others were given back)."""
-    return (
-        Payment.objects.select_for_update(of=("self",))
-        .filter(booking=booking, kind=PaymentKind.SESSION, status=PaymentStatus.SUCCEEDED)
-        .filter(refunded_minor__lt=F("amount_minor"))
-        .first()
-    )
+    return _kept_payments(booking, PaymentKind.SESSION).select_for_update(of=("self",)).first()
 
 
 def refund_due(booking: Booking, paid_minor: int) -> int:

@@ -446,7 +446,11 @@ def session_money_for_participant(*, booking: Booking, user: User) -> SessionMon
         None,
     )
     attempts = [charge for charge in charges if charge.kind == PaymentKind.SESSION]
-    payment = next((a for a in attempts if a.status == PaymentStatus.SUCCEEDED), None)
+    paid = [a for a in attempts if a.status == PaymentStatus.SUCCEEDED]
+    # A payment that arrived late and was given back in full is not the session's own.
+    payment = next((a for a in paid if a.refunded_minor < a.amount_minor), None) or next(
+        iter(paid), None
+    )
     if payment is None:
         fee = fee_for(booking.price)
         latest = attempts[0].status if attempts else None

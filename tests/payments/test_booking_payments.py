@@ -29,6 +29,7 @@ from headstrt.payments.providers.test import (
     CARD_SUCCEEDS,
     CARD_UNAVAILABLE,
     DECLINED_MESSAGE,
+    TestProvider,
 )
 from headstrt.scheduling import services as scheduling
 from headstrt.scheduling.models import Booking, BookingStatus
@@ -317,6 +318,28 @@ def test_the_sweep_settles_lost_answers_and_fails_charges_that_never_arrived(
     assert pay(other, never).status == BookingStatus.CONFIRMED  # a new attempt may follow
 
 
+def test_a_retry_after_a_late_payment_was_given_back_pays_for_the_free_slot(
+    frozen, mentor, mentee, committed
+):
+    held = hold(mentor, mentee)
+    refused("payment_pending", pay, mentee=mentee, booking=held, card=CARD_FAILS_AFTER_CHARGE)
+    frozen.move(minutes=20)
+    other = UserFactory()
+    taken = paid_booking(mentor, other)
+    with committed():
+        services.payments_recheck_pending()  # the late success finds the slot taken
+    assert Payment.objects.get(booking=held).refunded_minor == 4000
+    scheduling.booking_cancel(user=other, booking_id=taken.public_id)  # the slot is free again
+
+    assert pay(mentee, Booking.objects.get(pk=held.pk)).status == BookingStatus.CONFIRMED
+
+    assert escrow(held) == 4000
+    assert sorted(Payment.objects.filter(booking=held).values_list("status", "refunded_minor")) == [
+        (PaymentStatus.SUCCEEDED, 0),
+        (PaymentStatus.SUCCEEDED, 4000),
+    ]
+
+
 def complete(frozen, booking, user):
     frozen.set(END)
     scheduling.booking_complete(user=user, booking_id=booking.public_id)
@@ -557,10 +580,31 @@ def test_a_tip_whose_answer_was_lost_is_settled_by_the_retry(done, mentor, mente
     assert earnings(mentor.user) == 500 and provider_charges() == 2  # session + tip
 
 
+def test_a_tip_charged_after_all_once_another_tip_paid_is_given_back(
+    done, mentor, mentee, committed
+):
+    refused("payment_pending", tip, mentee=mentee, booking=done, card=CARD_FAILS_AFTER_CHARGE)
+    given_up = Payment.objects.get(kind="tip")
+    services.payment_settle(key=given_up.key, result=ChargeResult(status="failed"))
+    tip(mentee, done)  # another card
+
+    with committed():  # the first attempt's late success, as the provider tells it
+        services.payment_settle(
+            key=given_up.key, result=TestProvider().retrieve_charge(given_up.key)
+        )
+
+    assert earnings(mentor.user) == 500 and escrow(done) == 4000
+    refund = Refund.objects.get()
+    assert (refund.key, refund.amount_minor) == (f"{given_up.key}:refund", 500)
+    assert provider_refunds() == [500]
+    refused("already_tipped", tip, mentee=mentee, booking=done)
+
+
 @pytest.mark.parametrize(
     ("amount", "extra", "code"),
     [
         (0, {}, "invalid_amount"),
+        (49, {}, "invalid_amount"),  # below 0.50 EUR
         (-500, {}, "invalid_amount"),
         (5.5, {}, "invalid_amount"),
         ("500", {}, "invalid_amount"),
@@ -576,6 +620,26 @@ def test_bad_tips_are_refused_and_change_nothing(done, mentee, amount, extra, co
     refused(code, tip, mentee=mentee, booking=done, amount=amount, **extra)
 
     assert money_state() == before
+
+
+def test_the_smallest_tip_is_half_the_major_unit(done, mentor, mentee):
+    error = refused("invalid_amount", tip, mentee=mentee, booking=done, amount=49)
+    assert error.status == 400 and "€0.50" in error.message
+
+    tip(mentee, done, amount=50)
+
+    assert earnings(mentor.user) == 50
+
+
+def test_a_retried_tip_keeps_the_amount_of_the_charge_still_pending(done, mentor, mentee):
+    refused("payment_pending", tip, mentee=mentee, booking=done, card=CARD_FAILS_AFTER_CHARGE)
+    before = money_state()
+
+    error = refused("payment_pending_other_amount", tip, mentee=mentee, booking=done, amount=900)
+
+    assert error.status == 409 and "€5.00" in error.message and money_state() == before
+    tip(mentee, done, card=CARD_FAILS_AFTER_CHARGE)  # the same amount settles it
+    assert earnings(mentor.user) == 500
 
 
 def test_the_largest_tip_is_accepted(done, mentor, mentee):

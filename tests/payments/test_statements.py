@@ -4,6 +4,7 @@ payments and refunds; only ever the person's own lines, in a fixed number of que
 import csv
 import io
 from datetime import time, timedelta
+from functools import partial
 
 import pytest
 
@@ -11,7 +12,14 @@ from headstrt.core.errors import NotFound
 from headstrt.core.money import Money
 from headstrt.payments import payouts, statements
 from headstrt.payments import services as payments
-from headstrt.payments.providers.test import CARD_DECLINED, CARD_SUCCEEDS
+from headstrt.payments.models import Payment
+from headstrt.payments.providers.base import ChargeResult
+from headstrt.payments.providers.test import (
+    CARD_DECLINED,
+    CARD_FAILS_AFTER_CHARGE,
+    CARD_SUCCEEDS,
+    TestProvider,
+)
 from headstrt.scheduling import services
 from tests.clock import frozen_at
 from tests.factories import UserFactory
@@ -234,6 +242,36 @@ def test_an_unpaid_hold_is_quoted_with_its_fee(frozen):
         eur(6300),
     )
     assert "24 hours" in money.refund_policy
+
+
+def test_the_session_money_is_the_payment_kept_not_one_given_back(frozen):
+    booking = hold(paris_mentor(), tokyo_mentee())
+    lost = partial(
+        payments.booking_pay,
+        mentee=booking.mentee,
+        booking_id=booking.public_id,
+        objective="Ask for 15% more",
+        agenda="",
+        source=CARD_FAILS_AFTER_CHARGE,
+    )
+    refused("payment_pending", lost)
+    first = Payment.objects.get()
+    payments.payment_settle(key=first.key, result=ChargeResult(status="failed"))  # gave up
+    refused("payment_pending", lost)  # a second attempt, its answer lost too
+    second = Payment.objects.exclude(pk=first.pk).get()
+    for late in (first, second):  # both were charged: the first confirms, the second goes back
+        payments.payment_settle(key=late.key, result=TestProvider().retrieve_charge(late.key))
+    second.refresh_from_db()
+    assert second.refunded_minor == second.amount_minor
+
+    money = statements.session_money_for_participant(booking=booking, user=booking.mentee)
+
+    assert (money.status, money.paid, money.refunded, money.in_escrow) == (
+        "in_escrow",
+        eur(4000),
+        eur(0),
+        eur(4000),
+    )
 
 
 def read_csv(text: str) -> list[list[str]]:

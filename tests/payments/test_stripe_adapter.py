@@ -13,12 +13,16 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from headstrt.core.money import Money
+from headstrt.payments.models import Payment, PaymentStatus
 from headstrt.payments.providers.base import (
     EventKind,
     ProviderUnavailable,
     WebhookSignatureInvalid,
 )
-from headstrt.payments.providers.stripe import StripeProvider
+from headstrt.payments.providers.stripe import AmountNotAccepted, StripeProvider, stripe_amount
+from headstrt.scheduling.models import Booking, BookingStatus
+from tests.payments.flows import pay
+from tests.scheduling.sessions import hold, refused
 
 EUR40 = Money(4000, "EUR")
 WEBHOOK_SECRET = "whsec_test_secret"
@@ -160,13 +164,40 @@ def test_an_unknown_payment_method_is_declined(stripe, stripe_api):
     assert charge(stripe, source="pm_x").status == "declined"
 
 
-def test_a_bad_request_that_is_not_the_card_is_a_bug_and_raised(stripe, stripe_api):
-    stripe_api.plan(
-        "POST", "/v1/payment_intents", (400, _error("Invalid currency", param="currency"))
-    )
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        _error("Amount must be at least €0.50 eur", code="amount_too_small", param="amount"),
+        _error("Invalid currency", param="currency"),
+        _error(
+            "Keys for idempotent requests can only be used with the same parameters",
+            kind="idempotency_error",
+        ),
+    ],
+)
+def test_a_request_stripe_refuses_ends_the_attempt_with_its_reason(stripe, stripe_api, refusal):
+    stripe_api.plan("POST", "/v1/payment_intents", (400, refusal))
 
-    with pytest.raises(Exception, match="Invalid currency"):
-        charge(stripe)
+    result = charge(stripe)
+
+    assert result.status == "declined"
+    assert refusal["error"]["message"] in result.message
+
+
+@pytest.mark.django_db
+def test_a_checkout_stripe_refuses_is_declined_and_frees_the_slot(
+    stripe, stripe_api, settings, frozen, mentor, mentee
+):
+    settings.HEADSTRT_PAYMENT_PROVIDER = "stripe"
+    refusal = _error("Invalid currency", param="currency")
+    stripe_api.plan("POST", "/v1/payment_intents", (400, refusal))
+    held = hold(mentor, mentee)
+
+    error = refused("card_declined", pay, mentee=mentee, booking=held, card="pm_card_visa")
+
+    assert error.status == 402 and "Invalid currency" in error.message
+    assert Payment.objects.get().status == PaymentStatus.DECLINED
+    assert Booking.objects.get().status == BookingStatus.EXPIRED
 
 
 @pytest.mark.parametrize(
@@ -208,6 +239,45 @@ def test_retries_resend_the_same_idempotency_key(stripe_api, settings):
     assert keys == ["booking:b1:payment:1"] * 2
 
 
+@pytest.mark.parametrize(
+    ("amount", "units"),
+    [
+        (Money(4000, "EUR"), 4000),
+        (Money(5000, "JPY"), 5000),
+        (Money(5, "ISK"), 500),  # no minor unit, but Stripe reads hundredths
+        (Money(5000, "UGX"), 500_000),
+        (Money(4000, "HUF"), 4000),
+        (Money(4000, "TWD"), 4000),
+        (Money(1230, "KWD"), 1230),
+    ],
+)
+def test_amounts_are_sent_in_the_units_stripe_reads(amount, units):
+    assert stripe_amount(amount) == units
+
+
+def test_a_three_decimal_amount_stripe_cannot_take_is_refused_without_asking(stripe, stripe_api):
+    odd = Money(1005, "KWD")
+    with pytest.raises(AmountNotAccepted):
+        stripe_amount(odd)
+
+    declined = stripe.charge(amount=odd, source="pm_card_visa", key="k1", description="x")
+    refund = stripe.refund(charge_ref="pi_1", amount=odd, key="k2")
+    transfer = stripe.transfer(destination="acct_1", amount=odd, key="k3")
+
+    assert declined.status == "declined" and "KWD" in declined.message
+    assert refund.status == transfer.status == "failed"
+    assert stripe_api.requests == []
+
+
+def test_a_charge_in_kronur_sends_hundredths(stripe, stripe_api):
+    stripe_api.plan("POST", "/v1/payment_intents", (200, _intent()))
+
+    stripe.charge(amount=Money(5, "ISK"), source="pm_card_visa", key="k", description="x")
+
+    [sent] = stripe_api.sent("POST", "/v1/payment_intents")
+    assert (sent["params"]["amount"], sent["params"]["currency"]) == ("500", "isk")
+
+
 def test_a_charge_still_processing_is_not_decided_yet(stripe, stripe_api):
     stripe_api.plan("POST", "/v1/payment_intents", (200, _intent("processing")))
 
@@ -247,6 +317,7 @@ def test_retrieve_charge_searches_by_the_key(stripe, stripe_api):
 
 def test_a_refund_gives_back_part_of_the_payment_intent(stripe, stripe_api):
     refund = {"id": "re_1", "object": "refund", "status": "succeeded"}
+    stripe_api.plan("GET", "/v1/refunds", (200, _list()))
     stripe_api.plan("POST", "/v1/refunds", (200, refund))
 
     result = stripe.refund(charge_ref="pi_1", amount=Money(2000, "EUR"), key="booking:b1:refund")
@@ -261,19 +332,40 @@ def test_a_refund_gives_back_part_of_the_payment_intent(stripe, stripe_api):
     }
 
 
+def test_a_refund_made_earlier_is_found_not_made_again(stripe, stripe_api):
+    other = {"id": "re_0", "object": "refund", "status": "succeeded", "metadata": {}}
+    earlier = {
+        "id": "re_1",
+        "object": "refund",
+        "status": "succeeded",
+        "metadata": {"headstrt_key": "booking:b1:refund"},
+    }
+    stripe_api.plan("GET", "/v1/refunds", (200, _list(other, earlier)))
+
+    result = stripe.refund(charge_ref="pi_1", amount=EUR40, key="booking:b1:refund")
+
+    assert (result.status, result.provider_ref) == ("succeeded", "re_1")
+    assert stripe_api.sent("POST", "/v1/refunds") == []
+    [asked] = stripe_api.sent("GET", "/v1/refunds")
+    assert asked["params"]["payment_intent"] == "pi_1"
+
+
 def test_a_refund_stripe_refuses_or_delays(stripe, stripe_api):
+    stripe_api.plan("GET", "/v1/refunds", (200, _list()))
     too_much = _error("Refund amount is greater than unrefunded amount.", code="amount_too_large")
     stripe_api.plan("POST", "/v1/refunds", (400, too_much))
     refused = stripe.refund(charge_ref="pi_1", amount=Money(9000, "EUR"), key="r1")
     assert refused.status == "failed" and "greater" in refused.message
 
     stripe_api.planned.clear()
+    stripe_api.plan("GET", "/v1/refunds", (200, _list()))
     stripe_api.plan(
         "POST", "/v1/refunds", (200, {"id": "re_2", "object": "refund", "status": "pending"})
     )
     assert stripe.refund(charge_ref="pi_1", amount=EUR40, key="r2").status == "pending"
 
     stripe_api.planned.clear()
+    stripe_api.plan("GET", "/v1/refunds", (200, _list()))
     stripe_api.plan("POST", "/v1/refunds", (503, _error("down", kind="api_error")))
     with pytest.raises(ProviderUnavailable):
         stripe.refund(charge_ref="pi_1", amount=EUR40, key="r3")

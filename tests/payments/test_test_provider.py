@@ -327,7 +327,11 @@ def test_production_settings_refuse_to_start_without_a_real_provider(tmp_path):
     load = partial(_settings_load, tmp_path)
     refused = load()
     assert refused.returncode != 0 and "HEADSTRT_PAYMENT_PROVIDER=stripe" in refused.stderr
-    assert load(HEADSTRT_ALLOW_TEST_PROVIDER="1").returncode == 0
+    public_secret = load(HEADSTRT_ALLOW_TEST_PROVIDER="1")
+    assert public_secret.returncode != 0
+    assert "HEADSTRT_TEST_PROVIDER_WEBHOOK_SECRET" in public_secret.stderr
+    demo = load(HEADSTRT_ALLOW_TEST_PROVIDER="1", HEADSTRT_TEST_PROVIDER_WEBHOOK_SECRET="whsec_z")
+    assert demo.returncode == 0, demo.stderr
 
     stripe_without_keys = load(HEADSTRT_PAYMENT_PROVIDER="stripe")
     assert stripe_without_keys.returncode != 0 and "STRIPE_SECRET_KEY" in stripe_without_keys.stderr

@@ -7,11 +7,13 @@ connected account. Every call that moves money sends the platform's key as Strip
 result and webhooks can be matched to the platform's records.
 """
 
+import logging
+
 import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from headstrt.core.money import Money
+from headstrt.core.money import Money, minor_exponent
 from headstrt.payments.providers.base import (
     ChargeResult,
     EventKind,
@@ -22,12 +24,37 @@ from headstrt.payments.providers.base import (
     WebhookSignatureInvalid,
 )
 
+logger = logging.getLogger(__name__)
+
 # The metadata field carrying the platform's idempotency key on Stripe's objects.
 KEY_FIELD = "headstrt_key"
 DECLINED_MESSAGE = "Your card was declined."
 # Timeouts, rate limits, Stripe's own errors and conflicts with a request still running:
 # the outcome is unknown, the same key may be retried.
 UNAVAILABLE = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
+# Stripe reads amounts in the currency's ISO 4217 minor unit, with special cases
+# (docs.stripe.com/currencies): ISK and UGX have no minor unit, yet Stripe still reads them
+# in hundredths that must end in 00; three-decimal currencies (KWD, BHD...) must end in 0.
+# HUF and TWD are read in hundredths, like their minor unit (only bank payouts need whole
+# units, and those are the connected account's).
+_HUNDREDTHS = frozenset({"ISK", "UGX"})
+
+
+class AmountNotAccepted(ValueError):
+    """An amount Stripe cannot take in its currency (e.g. 1.005 KWD)."""
+
+
+def stripe_amount(amount: Money) -> int:
+    """``amount`` in the units Stripe reads for its currency; every amount sent to Stripe
+    goes through here. Raises ``AmountNotAccepted`` for one Stripe cannot take exactly."""
+    if amount.currency in _HUNDREDTHS:
+        return amount.minor * 100
+    if minor_exponent(amount.currency) == 3 and amount.minor % 10:
+        raise AmountNotAccepted(
+            f"Card payments in {amount.currency} must be a whole number of hundredths; "
+            f"{amount.format()} cannot be charged or paid back."
+        )
+    return amount.minor
 
 
 class StripeProvider:
@@ -61,8 +88,12 @@ class StripeProvider:
 
     def charge(self, *, amount: Money, source: str, key: str, description: str) -> ChargeResult:
         """Create and confirm a PaymentIntent for the PaymentMethod ``source``."""
+        try:
+            units = stripe_amount(amount)
+        except AmountNotAccepted as error:
+            return ChargeResult(status="declined", message=str(error))
         params = {
-            "amount": amount.minor,
+            "amount": units,
             "currency": amount.currency.lower(),
             "payment_method": source,
             "payment_method_types": ["card"],
@@ -81,11 +112,19 @@ class StripeProvider:
                 message=error.user_message or DECLINED_MESSAGE,
             )
         except stripe.InvalidRequestError as error:
-            if error.param != "payment_method":
-                raise  # a bug or a misconfiguration, not the mentee's card
-            return ChargeResult(
-                status="declined", message="This card cannot be used; try another one."
-            )
+            if error.param == "payment_method":
+                return ChargeResult(
+                    status="declined", message="This card cannot be used; try another one."
+                )
+            # Stripe refused the request itself (an amount below its minimum, a currency
+            # it does not take, a misconfiguration): nothing was charged, so the attempt
+            # ends here and its hold is released rather than failing the whole request.
+            logger.error("Stripe refused the charge %s: %s", key, error.user_message)
+            return ChargeResult(status="declined", message=_refusal_message(error))
+        except stripe.IdempotencyError as error:
+            # The key was first sent with other parameters (a retry with another card):
+            # this attempt ends; a charge made by the first request still arrives by webhook.
+            return ChargeResult(status="declined", message=_refusal_message(error))
         except UNAVAILABLE as error:
             raise ProviderUnavailable(str(error)) from error
         result = _intent_result(intent.to_dict())
@@ -111,14 +150,25 @@ class StripeProvider:
         return _intent_result(found.data[0].to_dict()) if found.data else None
 
     def refund(self, *, charge_ref: str, amount: Money, key: str) -> RefundResult:
-        """Refund ``amount`` of the PaymentIntent ``charge_ref``."""
+        """Refund ``amount`` of the PaymentIntent ``charge_ref``.
+
+        A refund made earlier with ``key`` (in its metadata) is found first and answered
+        with: Stripe forgets idempotency keys after a day, and a refund retried later must
+        still not be given twice.
+        """
+        try:
+            units = stripe_amount(amount)
+        except AmountNotAccepted as error:
+            return RefundResult(status="failed", message=str(error))
         params = {
             "payment_intent": charge_ref,
-            "amount": amount.minor,
+            "amount": units,
             "metadata": {KEY_FIELD: key},
         }
         try:
-            refund = self.client.v1.refunds.create(params=params, options={"idempotency_key": key})
+            refund = self._refund_made(charge_ref, key) or self.client.v1.refunds.create(
+                params=params, options={"idempotency_key": key}
+            )
         except stripe.InvalidRequestError as error:  # e.g. more than is left of the charge
             return RefundResult(status="failed", message=error.user_message or "")
         except UNAVAILABLE as error:
@@ -130,6 +180,14 @@ class StripeProvider:
             message=answer.get("failure_reason") or "",
         )
 
+    def _refund_made(self, charge_ref: str, key: str) -> stripe.Refund | None:
+        """The PaymentIntent's refund carrying ``key`` in its metadata, if there is one."""
+        refunds = self.client.v1.refunds.list(params={"payment_intent": charge_ref, "limit": 100})
+        for refund in refunds.auto_paging_iter():
+            if (refund.to_dict().get("metadata") or {}).get(KEY_FIELD) == key:
+                return refund
+        return None
+
     def transfer(self, *, destination: str, amount: Money, key: str) -> TransferResult:
         """Transfer ``amount`` to the connected account ``destination``.
 
@@ -137,12 +195,16 @@ class StripeProvider:
         keys after a day, and a payout retried later must still not be paid twice.
         """
         try:
+            units = stripe_amount(amount)
+        except AmountNotAccepted as error:
+            return TransferResult(status="failed", message=str(error))
+        try:
             earlier = self.client.v1.transfers.list(params={"transfer_group": key, "limit": 1})
             if earlier.data:
                 return TransferResult(status="paid", provider_ref=earlier.data[0].id)
             transfer = self.client.v1.transfers.create(
                 params={
-                    "amount": amount.minor,
+                    "amount": units,
                     "currency": amount.currency.lower(),
                     "destination": destination,
                     "transfer_group": key,
@@ -166,6 +228,10 @@ class StripeProvider:
             raise WebhookSignatureInvalid(str(error)) from error
         body = event.to_dict()
         return _event_data(body["id"], body["type"], body.get("data", {}).get("object") or {})
+
+
+def _refusal_message(error: stripe.StripeError) -> str:
+    return f"The payment was refused: {error.user_message or 'Stripe could not take it.'}"
 
 
 def _error_intent_id(error: stripe.StripeError) -> str:
