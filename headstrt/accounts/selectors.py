@@ -130,14 +130,21 @@ def photo_for_viewer(*, public_id: str, viewer: User | None) -> FieldFile:
     return person.photo
 
 
-def mentor_profile_for_update(*, user: User) -> MentorProfile:
-    """The person's own mentor profile, row-locked for the calling transaction."""
+def mentor_profile_required(*, user: User, lock: bool = False) -> MentorProfile:
+    """The person's own mentor profile (row-locked for the calling transaction with
+    ``lock``), or ``no_mentor_profile`` (409) when they have not opened one."""
+    profiles = MentorProfile.objects.select_for_update() if lock else MentorProfile.objects
     try:
-        return MentorProfile.objects.select_for_update().get(user=user)
+        return profiles.get(user=user)
     except MentorProfile.DoesNotExist:
         raise DomainError(
             "no_mentor_profile", "Open your mentor profile first.", status=409
         ) from None
+
+
+def mentor_profile_for_update(*, user: User) -> MentorProfile:
+    """The person's own mentor profile, row-locked for the calling transaction."""
+    return mentor_profile_required(user=user, lock=True)
 
 
 def api_tokens_for_owner(*, user: User) -> QuerySet[ApiToken]:

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from headstrt.accounts import selectors as accounts
-from headstrt.accounts.models import MentorProfile, User
+from headstrt.accounts.models import User
 from headstrt.accounts.validation import clean_int
 from headstrt.api.auth import viewer
 from headstrt.api.schemas import (
@@ -67,19 +67,14 @@ def _range_times(
     )
 
 
-def _own_profile(user: User) -> MentorProfile:
-    profile = accounts.mentor_profile_for_owner(user=user)
-    if profile is None:
-        raise DomainError("no_mentor_profile", "Open your mentor profile first.", status=409)
-    return profile
-
-
 def _range(start: time, end: time) -> dict:
     return {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
 
 
 def _availability(user: User) -> dict:
-    settings = selectors.availability_settings_for_owner(mentor=_own_profile(user), now=clock.now())
+    settings = selectors.availability_settings_for_owner(
+        mentor=accounts.mentor_profile_required(user=user), now=clock.now()
+    )
     exceptions: dict[date, list[dict]] = {}
     for exception in settings.exceptions:
         ranges = exceptions.setdefault(exception.date, [])
@@ -178,7 +173,9 @@ def availability_exception_delete(request: HttpRequest, day: str):
 @router.get("/scheduling-policy", response=SchedulingPolicySchema)
 def scheduling_policy_get(request: HttpRequest):
     """How you want to be booked; the defaults until you save a policy."""
-    return selectors.scheduling_policy_for_mentor(mentor=_own_profile(request.auth))
+    return selectors.scheduling_policy_for_mentor(
+        mentor=accounts.mentor_profile_required(user=request.auth)
+    )
 
 
 @router.put("/scheduling-policy", response=SchedulingPolicySchema)

@@ -28,7 +28,7 @@ router = Router(tags=["Bookings"])
 ROLES = ("mentor", "mentee")
 
 
-def _booking_body(request: HttpRequest, booking_id: str) -> dict:
+def booking_body(request: HttpRequest, booking_id: str) -> dict:
     """The JSON form of a booking, freshly read, as its participant ``request.auth`` sees it."""
     booking = selectors.booking_get_for_participant(booking_id=booking_id, user=request.auth)
     return BookingOut.model_validate(booking, context={"request": request}).model_dump(mode="json")
@@ -50,7 +50,7 @@ def _answer(
 
     def run() -> tuple[int, dict]:
         booking = change()
-        return status, _booking_body(request, booking.public_id)
+        return status, booking_body(request, booking.public_id)
 
     return idempotent_response(
         request, key=key, scope=scope, parameters=parameters, run=run, atomic=atomic

@@ -6,6 +6,7 @@ from django_ratelimit.core import is_ratelimited
 from ninja import Query, Router
 from ninja.decorators import decorate_view
 
+from headstrt.api.bookings import booking_body
 from headstrt.api.idempotency import idempotency_key, idempotent_response
 from headstrt.api.schemas import (
     BookingOut,
@@ -77,9 +78,7 @@ def session_pay(
             agenda=payload.agenda,
             source=payload.source,
         )
-        booking = booking_get_for_participant(booking_id=booking.public_id, user=request.auth)
-        body = BookingOut.model_validate(booking, context={"request": request})
-        return 200, body.model_dump(mode="json")
+        return 200, booking_body(request, booking.public_id)
 
     return idempotent_response(
         request,
