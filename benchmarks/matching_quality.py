@@ -8,31 +8,37 @@ question, using only earlier questions (title, tags and body of what each user a
 weighted by acceptance); the target is the accepted answerer. The engine's index grows
 through ``MentorIndex.add_passages`` as questions go by, so the incremental path is what is
 measured; ranking uses ``MentorIndex.search`` and ``scoring.combine`` as the platform does,
-with an activity signal computed from the question order.
+with the platform's activity signal (its decay and its weight). The data has no dates, only
+the order of questions, so the adapter spreads the questions evenly over ``--history-days``
+(ten years by default) to give each answerer's last activity an age in days.
 """
 
 import argparse
 import gzip
 import json
 import math
+import os
 import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import django
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The platform's weights and signals are read from its modules, which need Django's
+# settings; no database is touched.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "headstrt.settings")
+django.setup()
 
 from headstrt.matching import scoring  # noqa: E402
 from headstrt.matching.engine.embedding import embedder_from_spec  # noqa: E402
 from headstrt.matching.engine.index import MentorIndex, Passage  # noqa: E402
 from headstrt.matching.engine.lexical import BM25Index  # noqa: E402
 from headstrt.matching.engine.text import tokenize  # noqa: E402
-
-ACTIVITY_WEIGHT = 0.3
-# Activity decays with the share of the site's history since a user's last answer.
-ACTIVITY_SCALE = 0.05
+from headstrt.matching.ranking import WEIGHTS  # noqa: E402
+from headstrt.matching.signals import activity_decay  # noqa: E402
 
 
 def load_questions(folder: Path) -> list[dict]:
@@ -46,9 +52,11 @@ def question_text(question: dict) -> str:
     return f"{question.get('title') or ''}. {tags}. {question.get('body') or ''}"
 
 
-def activity(candidates, now: float) -> dict[int, float]:
+def activity(candidates, now: float, *, days_per_question: float) -> dict[int, float]:
+    """The platform's activity value of each candidate, from the questions since their last
+    answer."""
     return {
-        c.mentor_id: math.exp(-((now - c.last_activity) / max(now, 1.0)) / ACTIVITY_SCALE)
+        c.mentor_id: activity_decay((now - c.last_activity) * days_per_question)
         for c in candidates
         if c.last_activity is not None
     }
@@ -109,10 +117,14 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--split", default="test", help="which split's questions to rank")
     parser.add_argument("--embedder", default="", help="HEADSTRT_EMBEDDING_MODEL-style spec")
+    parser.add_argument(
+        "--history-days", type=float, default=3650, help="the days the questions spread over"
+    )
     args = parser.parse_args()
     started = time.time()
 
     questions = load_questions(args.data)
+    days_per_question = args.history_days / max(len(questions), 1)
     embedder = embedder_from_spec(args.embedder)
     index = MentorIndex.empty(embedder)
     baseline = ProfileBaseline()
@@ -139,23 +151,29 @@ def main() -> None:
             pool = index.mentor_ids
             warm.append(target in index)
             ranks[rows[0]].append(rank_of(target, baseline.scores(tokens)))
-            for name, mode in ((rows[1], "lexical"), (rows[2], "semantic"), (rows[3], "hybrid")):
+            for name, mode, with_activity in (
+                (rows[1], "lexical", rows[4]),
+                (rows[2], "semantic", None),
+                (rows[3], "hybrid", rows[5]),
+            ):
+                tick = time.perf_counter()
                 found = index.search(text, mode=mode, limit=len(pool))
                 scores = {m: 0.0 for m in pool} | {c.mentor_id: c.relevance for c in found}
                 ranks[name].append(rank_of(target, scores))
-            for name, mode in ((rows[4], "lexical"), (rows[5], "hybrid")):
-                tick = time.perf_counter()
-                found = index.search(text, mode=mode, limit=len(pool))
+                if with_activity is None:
+                    continue
                 seen = {c.mentor_id for c in found}
                 candidates = found + index.fallback_candidates(m for m in pool if m not in seen)
                 ranked = scoring.combine(
                     candidates,
-                    signals={"activity": activity(candidates, now)},
-                    weights={"activity": ACTIVITY_WEIGHT},
+                    signals={
+                        "activity": activity(candidates, now, days_per_question=days_per_question)
+                    },
+                    weights={"activity": WEIGHTS["activity"]},
                 )
                 if mode == "hybrid":
                     latency.append(time.perf_counter() - tick)
-                ranks[name].append(rank_of(target, {c.mentor_id: s for c, s in ranked}))
+                ranks[with_activity].append(rank_of(target, {c.mentor_id: s for c, s in ranked}))
         # Then the question becomes history: each answerer gains a passage.
         text = question_text(question)
         for answer in question.get("answers") or []:

@@ -43,9 +43,9 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(settings, tmp_path_factory):
-    """Files the platform writes (the matching index) go to a per-run folder, not var/."""
-    settings.DATA_DIR = tmp_path_factory.getbasetemp() / "data"
-    settings.DATA_DIR.mkdir(exist_ok=True)
+    """Files the platform writes (the matching index) go to a folder of the test's own, not
+    var/, so no test loads an index another test saved."""
+    settings.DATA_DIR = tmp_path_factory.mktemp("data")
 
 
 @pytest.fixture(autouse=True)

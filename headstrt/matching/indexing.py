@@ -2,19 +2,24 @@
 
 import re
 import threading
-from datetime import datetime
+from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Prefetch, QuerySet
 
 from headstrt.accounts.models import MentorProfile
 from headstrt.accounts.selectors import mentors_with_details
+from headstrt.core import clock
 from headstrt.matching.engine.embedding import default_embedder
 from headstrt.matching.engine.index import MentorIndex, Passage
 
 _lock = threading.Lock()
 _state: dict = {"index": None, "watermark": None}
 _PARAGRAPHS = re.compile(r"\n\s*\n")
+COMPACT_EVERY = timedelta(days=1)
+REFRESH_LAG = timedelta(seconds=5)
 
 
 def index_path() -> Path:
@@ -22,8 +27,56 @@ def index_path() -> Path:
     return Path(settings.DATA_DIR) / "matching-index"
 
 
+def _answered_outcomes() -> QuerySet:
+    """Outcomes the mentee answered, with only the session topic: never the objective or notes."""
+    # reviews builds on matching, so it is imported here rather than at the top
+    from headstrt.reviews.models import Outcome
+
+    return (
+        Outcome.objects.exclude(result="")
+        .filter(topic__isnull=False)
+        .select_related("topic__parent")
+        .only("mentor_id", "result", "result_at", "topic__name", "topic__parent__name")
+        .order_by("topic__parent__name", "topic__name", "pk")
+    )
+
+
+def indexed_mentors() -> QuerySet[MentorProfile]:
+    """Mentor profiles with what the index reads, in a fixed number of queries per batch."""
+    return mentors_with_details().prefetch_related(
+        Prefetch("outcomes", queryset=_answered_outcomes(), to_attr="answered_outcomes")
+    )
+
+
+def past_session_passages(mentor: MentorProfile) -> list[Passage]:
+    """One passage per topic of the mentor's answered sessions, e.g. "Career › Salary
+    negotiation — 3 sessions, objective reached in 2"."""
+    outcomes = getattr(mentor, "answered_outcomes", None)
+    if outcomes is None:
+        outcomes = list(_answered_outcomes().filter(mentor=mentor))
+    by_topic = defaultdict(list)
+    for outcome in outcomes:
+        by_topic[outcome.topic.path].append(outcome)
+    passages = []
+    for path, answered in by_topic.items():
+        reached = sum(1 for outcome in answered if outcome.result == "reached")
+        sessions = f"{len(answered)} session{'' if len(answered) == 1 else 's'}"
+        latest = max((o.result_at for o in answered if o.result_at), default=mentor.updated_at)
+        passages.append(
+            Passage(
+                kind="session",
+                text=f"{path} — {sessions}, objective reached in {reached}",
+                weight=1.0,
+                ref=path,
+                time=latest.timestamp(),
+            )
+        )
+    return passages
+
+
 def mentor_passages(mentor: MentorProfile) -> list[Passage]:
-    """What a mentor can be found by: headline, expertise entries and bio paragraphs."""
+    """What a mentor can be found by: headline, expertise entries, bio paragraphs and the
+    topics of past sessions."""
     time = mentor.updated_at.timestamp()
     passages = [Passage(kind="headline", text=mentor.headline, weight=1.0, ref="", time=time)]
     for entry in mentor.expertise.all():
@@ -38,26 +91,38 @@ def mentor_passages(mentor: MentorProfile) -> list[Passage]:
             passages.append(
                 Passage(kind="bio", text=paragraph.strip(), weight=0.8, ref="", time=time)
             )
-    return passages
+    return passages + past_session_passages(mentor)
 
 
-def _apply(index: MentorIndex, mentors) -> datetime | None:
+def _apply(index: MentorIndex, mentors, applied: dict[int, datetime]) -> datetime | None:
+    """Index (or drop) ``mentors``, noting each one's stamp in ``applied``; the latest."""
     latest = None
     for mentor in mentors:
         if mentor.is_active and mentor.user.is_active:
             index.set_mentor(mentor.pk, mentor_passages(mentor))
         else:
             index.remove_mentor(mentor.pk)
+        applied[mentor.pk] = mentor.updated_at
         latest = max(latest, mentor.updated_at) if latest else mentor.updated_at
     return latest
+
+
+def _recent(applied: dict[int, datetime], watermark: datetime | None) -> dict[int, datetime]:
+    """What ``_refresh`` reads again: the stamps within ``REFRESH_LAG`` of the watermark."""
+    if watermark is None:
+        return {}
+    return {pk: at for pk, at in applied.items() if at >= watermark - REFRESH_LAG}
 
 
 def mentor_index_rebuild() -> MentorIndex:
     """Build the index afresh from every active mentor, and make it this process's index."""
     index = MentorIndex.empty(default_embedder())
     with _lock:
-        watermark = _apply(index, mentors_with_details().filter(is_active=True).iterator(2000))
-        _state.update(index=index, watermark=watermark)
+        applied = {}
+        watermark = _apply(
+            index, indexed_mentors().filter(is_active=True).iterator(2000), applied
+        )
+        _state.update(index=index, watermark=watermark, applied=_recent(applied, watermark))
     return index
 
 
@@ -89,18 +154,58 @@ def mentor_index() -> MentorIndex:
 
 
 def _refresh() -> None:
-    """Apply the mentor profiles changed since the watermark (no full rebuild)."""
+    """Apply the mentor profiles changed since the watermark (no full rebuild).
+
+    A transaction that commits late may carry a change stamped a little before the
+    watermark, so the last ``REFRESH_LAG`` is read again; what was applied there already
+    (the same profile at the same stamp) is skipped rather than indexed once more.
+    """
     with _lock:
         watermark = _state["watermark"]
-        changed = mentors_with_details()
+        changed = indexed_mentors()
         if watermark is not None:
-            changed = changed.filter(updated_at__gte=watermark)
-        latest = _apply(_state["index"], changed)
-        if latest is not None:
+            changed = changed.filter(updated_at__gte=watermark - REFRESH_LAG)
+        applied = _state.setdefault("applied", {})
+        fresh = [mentor for mentor in changed if applied.get(mentor.pk) != mentor.updated_at]
+        latest = _apply(_state["index"], fresh, applied)
+        if latest is not None and (watermark is None or latest > watermark):
             _state["watermark"] = latest
+        _state["applied"] = _recent(applied, _state["watermark"])
+
+
+def mentor_index_sync() -> int:
+    """Bring the index up to date, drop mentors whose profile is gone (a deleted account
+    leaves no changed row behind) and, when anything changed since the last save, persist
+    it, so a process starting later loads it instead of replaying every change.
+
+    Replaced and dropped passages stay in the index's files until it is built afresh, which
+    happens here at most once a day while there are any: the text of a deleted profile or
+    an old bio leaves the disk within a day. Returns how many mentors were dropped."""
+    index = mentor_index()
+    listed = set(
+        MentorProfile.objects.filter(is_active=True, user__is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    with _lock:
+        gone = [mentor_id for mentor_id in index.mentor_ids if mentor_id not in listed]
+        for mentor_id in gone:
+            index.remove_mentor(mentor_id)
+        unsaved = gone or _state["watermark"] != _state.get("saved")
+    now = clock.now()
+    compacted = _state.get("compacted")
+    if index.lexical.live_documents < len(index.vectors) and (
+        compacted is None or now - compacted >= COMPACT_EVERY
+    ):
+        mentor_index_rebuild()
+        _state["compacted"], unsaved = now, True
+    if unsaved:
+        mentor_index_save()
+        _state["saved"] = _state["watermark"]
+    return len(gone)
 
 
 def mentor_index_reset() -> None:
     """Forget this process's index (the next use loads or rebuilds it)."""
     with _lock:
-        _state.update(index=None, watermark=None)
+        _state.update(index=None, watermark=None, saved=None, compacted=None, applied={})

@@ -41,8 +41,11 @@ WEIGHTS = {
 
 
 def eligible_mentors(query: SituationQuery, *, relax: str = "") -> QuerySet[MentorProfile]:
-    """Active mentors passing the hard filters (language, budget, length) except ``relax``."""
-    mentors = MentorProfile.objects.filter(is_active=True, user__is_active=True)
+    """Active, not paused mentors passing the hard filters (language, budget, length) except
+    ``relax``."""
+    mentors = MentorProfile.objects.filter(is_active=True, user__is_active=True).exclude(
+        user__paused_until__gt=clock.now()
+    )
     if query.mentee_id:
         mentors = mentors.exclude(user_id=query.mentee_id).exclude(
             user__blocked_by__mentee_id=query.mentee_id
@@ -176,6 +179,17 @@ def _reasons(candidate, mentor: MentorProfile, values) -> tuple[Reason, ...]:
     return tuple(reasons)
 
 
+def _track_record(mentor_id: int, values) -> dict:
+    """Rating, review count and outcome rate as the rating and outcome signals found them."""
+    rating = values.get("rating", {}).get(mentor_id)
+    outcome = values.get("outcome", {}).get(mentor_id)
+    return {
+        "rating": getattr(rating, "stars", None),
+        "reviews": getattr(rating, "reviews", 0),
+        "outcome_rate": getattr(outcome, "rate", None),
+    }
+
+
 def _price(mentor: MentorProfile, query: SituationQuery) -> Money | None:
     offer = signals.cheapest_fitting_offer(mentor, query)
     return None if offer is None else Money(offer.price_minor, mentor.currency)
@@ -207,7 +221,7 @@ def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
     ranked = _bounded_newcomers(ranked, mentors, limit=limit)
     ranked = _diversify(ranked, limit=limit) if query.perspectives > 1 else ranked[:limit]
     shown = {candidate.mentor_id: mentors[candidate.mentor_id] for candidate, _ in ranked}
-    free = signals.next_free_slots(shown, minutes=query.session_minutes)
+    free = signals.free_slots_for(query, shown)
     return MatchResult(
         matches=[
             MentorMatch(
@@ -216,6 +230,7 @@ def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
                 reasons=_reasons(candidate, mentors[candidate.mentor_id], values),
                 price=_price(mentors[candidate.mentor_id], query),
                 next_free_slot=free.get(candidate.mentor_id),
+                **_track_record(candidate.mentor_id, values),
             )
             for candidate, score in ranked
         ],

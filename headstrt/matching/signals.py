@@ -120,30 +120,43 @@ class TimeZoneOverlap:
         return scores
 
 
-class RecentActivity:
-    """Mentors active lately answer sooner and know the current state of things.
+ACTIVITY_SCALE_DAYS = 90
 
-    Activity is the last change of the profile until sessions exist to tell more; the
-    value halves about every two months.
-    """
+
+def activity_decay(age_days: float) -> float:
+    """How much activity ``age_days`` ago still counts: 1 now, halving about every two
+    months."""
+    return math.exp(-max(age_days, 0.0) / ACTIVITY_SCALE_DAYS)
+
+
+class RecentActivity:
+    """Mentors active lately answer sooner and know the current state of things: the later
+    of their last session and their last profile change."""
 
     name = "activity"
-    scale_days = 90
 
     def values(self, *, query, mentors):
+        # scheduling builds on matching, so it is imported here rather than at the top
+        from headstrt.scheduling.selectors import last_session_end_by_mentor
+
         now = clock.now()
-        return {
-            mentor_id: SignalValue(
-                math.exp(-(now - mentor.updated_at).total_seconds() / 86400 / self.scale_days)
-            )
-            for mentor_id, mentor in mentors.items()
-        }
+        sessions = last_session_end_by_mentor(mentor_ids=list(mentors), now=now)
+        values = {}
+        for mentor_id, mentor in mentors.items():
+            latest = max(mentor.updated_at, sessions.get(mentor_id, mentor.updated_at))
+            values[mentor_id] = SignalValue(activity_decay((now - latest) / timedelta(days=1)))
+        return values
 
 
 def next_free_slots(
-    mentors: Mapping[int, MentorProfile], *, minutes: int | None
+    mentors: Mapping[int, MentorProfile],
+    *,
+    minutes: int | None,
+    after: datetime | None = None,
+    before: datetime | None = None,
 ) -> dict[int, datetime]:
-    """Each mentor's earliest free slot (UTC start), for those who have one."""
+    """Each mentor's earliest free slot (UTC start), within ``after``..``before`` when
+    given, for those who have one."""
     # scheduling builds on matching, so it is imported here rather than at the top
     from headstrt.scheduling.selectors import (
         busy_intervals_of_people,
@@ -167,44 +180,81 @@ def next_free_slots(
         if minutes and minutes not in offered:
             continue
         start = mentor_next_free_slot(
-            mentor=mentor, minutes=minutes, now=now, busy=busy.get(mentor.user_id, [])
+            mentor=mentor,
+            minutes=minutes,
+            now=now,
+            busy=busy.get(mentor.user_id, []),
+            after=after,
+            before=before,
         )
         if start is not None:
             found[mentor_id] = start
     return found
 
 
+def free_slots_for(query: SituationQuery, mentors: Mapping[int, MentorProfile]):
+    """Each mentor's first free slot as the mentee wants it: inside their time window when
+    they gave one, else the earliest."""
+    return next_free_slots(
+        mentors,
+        minutes=query.session_minutes,
+        after=query.window_start,
+        before=query.window_end,
+    )
+
+
 class EarlyAvailability:
-    """ "As soon as possible": the sooner a mentor's next free slot, the better."""
+    """ "As soon as possible": the sooner a mentor's next free slot, the better. With a time
+    window: a free slot inside it is what counts, a little more the earlier it is."""
 
     name = "availability"
     within = timedelta(days=7)
 
     def values(self, *, query, mentors):
-        if not query.as_soon_as_possible:
+        if query.as_soon_as_possible:
+            now = clock.now()
+            slots = free_slots_for(query, mentors)
+            return {
+                mentor_id: SignalValue(
+                    0.0 if start is None else max(0.0, 1.0 - (start - now) / self.within)
+                )
+                for mentor_id, start in ((pk, slots.get(pk)) for pk in mentors)
+            }
+        if query.window_start is None or query.window_end is None:
             return {}
-        now = clock.now()
-        slots = next_free_slots(mentors, minutes=query.session_minutes)
+        slots = free_slots_for(query, mentors)
+        span = max(query.window_end - query.window_start, timedelta(hours=1))
         scores = {}
         for mentor_id in mentors:
             start = slots.get(mentor_id)
             if start is None:
-                scores[mentor_id] = SignalValue(0.0)
+                scores[mentor_id] = SignalValue(0.0, "No free time in your window")
             else:
-                scores[mentor_id] = SignalValue(max(0.0, 1.0 - (start - now) / self.within))
+                earliness = 1.0 - max(start - query.window_start, timedelta(0)) / span
+                scores[mentor_id] = SignalValue(0.75 + 0.25 * earliness)
         return scores
 
 
 class RemainingCapacity:
-    """Mentors with room in their week can take the session sooner."""
+    """Mentors with room left in the coming week can take the session sooner: the sessions
+    they have in the next seven days count against their weekly capacity."""
 
     name = "capacity"
 
     def values(self, *, query, mentors):
-        return {
-            mentor_id: SignalValue(min(mentor.weekly_capacity, 10) / 10)
-            for mentor_id, mentor in mentors.items()
-        }
+        # scheduling builds on matching, so it is imported here rather than at the top
+        from headstrt.scheduling.selectors import sessions_count_by_mentor
+
+        now = clock.now()
+        booked = sessions_count_by_mentor(
+            mentor_ids=list(mentors), start=now, end=now + timedelta(days=7)
+        )
+        scores = {}
+        for mentor_id, mentor in mentors.items():
+            left = max(mentor.weekly_capacity - booked.get(mentor_id, 0), 0)
+            reason = "" if left else "Fully booked this week"
+            scores[mentor_id] = SignalValue(min(left, 10) / 10, reason)
+        return scores
 
 
 class TopicFit:

@@ -115,6 +115,24 @@ def test_a_text_file_is_refused_as_a_photo(client, person, settings, tmp_path):
     assert not person.photo
 
 
+def test_a_50_mb_photo_is_refused_with_the_limit_and_nothing_is_kept(
+    client, person, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(buffer, format="PNG")
+    huge = buffer.getvalue() + b"\0" * (50 * 1024 * 1024)
+    upload = SimpleUploadedFile("huge.png", huge, content_type="image/png")
+
+    response = client.post(reverse("web:photo_upload"), {"photo": upload})
+
+    assert response.status_code == 200
+    assert "5 MB" in response.content.decode()
+    person.refresh_from_db()
+    assert not person.photo
+    assert not any(tmp_path.rglob("*"))
+
+
 def test_opening_a_mentor_profile_converts_major_units(client, person):
     response = client.post(reverse("web:mentor_profile"), {**MENTOR_FORM, "price_30": "12.50"})
 
