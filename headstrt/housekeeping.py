@@ -11,12 +11,15 @@ import threading
 from django.db import connection
 
 from headstrt.core.idempotency import idempotency_records_forget
+from headstrt.matching.indexing import mentor_index_sync
 from headstrt.payments.payouts import payouts_run
 from headstrt.payments.services import (
     escrow_release_due,
     payments_recheck_pending,
     refunds_send_pending,
 )
+from headstrt.reviews.outcomes import outcome_follow_ups_send
+from headstrt.reviews.services import reviews_announce_revealed
 from headstrt.scheduling.services import bookings_expire_lapsed
 
 logger = logging.getLogger(__name__)
@@ -28,7 +31,8 @@ def housekeeping_run() -> dict[str, int]:
     """One sweep: expire lapsed holds and requests, settle charges whose answer was lost,
     resend pending refunds, release escrow past its dispute window, forget expired
     idempotency keys, pay out mentors (each at most once a day: a payout's key holds its
-    date)."""
+    date), tell people of reviews revealed when their window closed, ask mentees whether
+    their outcome held, and keep the saved matching index current."""
     return {
         "requests_expired": bookings_expire_lapsed(),
         "payments_settled": payments_recheck_pending(),
@@ -36,6 +40,9 @@ def housekeeping_run() -> dict[str, int]:
         "escrows_released": escrow_release_due(),
         "idempotency_keys_forgotten": idempotency_records_forget(),
         "payouts_paid": payouts_run(),
+        "reviews_revealed": reviews_announce_revealed(),
+        "outcome_follow_ups_asked": outcome_follow_ups_send(),
+        "index_mentors_dropped": mentor_index_sync(),
     }
 
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "headstrt.scheduling",
     "headstrt.messaging",
     "headstrt.payments",
+    "headstrt.reviews",
     "headstrt.web",
     "headstrt.api",
     "headstrt.demo",

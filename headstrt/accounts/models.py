@@ -57,6 +57,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Set by an automatic reliability pause: no new bookings on either side until then.
+    paused_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -1,5 +1,6 @@
 """Reads of people, profiles and the taxonomy; private objects are fetched for their owner only."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Min, Prefetch, Q, QuerySet
@@ -16,6 +17,7 @@ from headstrt.accounts.models import (
     User,
     WorkingStyle,
 )
+from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound
 from headstrt.core.money import Money, validate_currency
 
@@ -53,8 +55,13 @@ def mentors_with_details() -> QuerySet[MentorProfile]:
 
 
 def mentor_directory(*, filters: DirectoryFilters) -> QuerySet[MentorProfile]:
-    """Active mentors matching ``filters``, newest first."""
-    mentors = mentors_with_details().filter(is_active=True, user__is_active=True)
+    """Active mentors matching ``filters``, newest first; people paused for their lapses are
+    left out until the pause ends."""
+    mentors = (
+        mentors_with_details()
+        .filter(is_active=True, user__is_active=True)
+        .exclude(user__paused_until__gt=clock.now())
+    )
     if filters.query:
         for word in filters.query.split()[:8]:
             mentors = mentors.filter(
@@ -85,6 +92,19 @@ def mentor_directory(*, filters: DirectoryFilters) -> QuerySet[MentorProfile]:
             offers__price_minor__lte=filters.max_price.minor,
         )
     return mentors.distinct().order_by("-created_at", "-id")
+
+
+def mentors_rated(mentors: Iterable[MentorProfile]) -> list[MentorProfile]:
+    """``mentors`` with ``rating`` set on each: their reputation as a mentor (average, count,
+    distribution), or ``None`` before their first visible review. One query for them all."""
+    # reviews builds on accounts, so it is imported here
+    from headstrt.reviews.reputation import ratings_of
+
+    mentors = list(mentors)
+    ratings = ratings_of([mentor.user_id for mentor in mentors], party="mentor")
+    for mentor in mentors:
+        mentor.rating = ratings.get(mentor.user_id)
+    return mentors
 
 
 def mentor_get_public(*, public_id: str, viewer: User | None) -> MentorProfile:

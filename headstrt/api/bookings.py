@@ -4,7 +4,7 @@ from collections.abc import Callable
 from functools import partial
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Query, Router
+from ninja import Query, Router, Schema
 
 from headstrt.api.idempotency import idempotency_key, idempotent_response
 from headstrt.api.schemas import (
@@ -26,6 +26,10 @@ from headstrt.scheduling.models import Booking
 router = Router(tags=["Bookings"])
 
 ROLES = ("mentor", "mentee")
+
+
+class JoinOut(Schema):
+    video_url: str
 
 
 def booking_body(request: HttpRequest, booking_id: str) -> dict:
@@ -232,3 +236,10 @@ def booking_no_show(request: HttpRequest, booking_id: str, key: str | None = ide
     """Report that the other side did not come (up to 3 days after the end)."""
     change = partial(services.booking_report_no_show, user=request.auth)
     return _booking_action(request, booking_id, key, "no_show", change)
+
+
+@router.post("/{slug:booking_id}/join", response=JoinOut)
+def booking_join(request: HttpRequest, booking_id: str):
+    """The video call's address, from 10 minutes before the start of a confirmed session to
+    its end (else ``not_joinable``, 409); the first time you join is recorded."""
+    return {"video_url": services.booking_join(user=request.auth, booking_id=booking_id)}

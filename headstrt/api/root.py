@@ -9,8 +9,10 @@ from headstrt.api import (
     me,
     mentors,
     notifications,
+    outcomes,
     payments,
     payments_webhooks,
+    reviews,
     situations,
     taxonomy,
     tokens,
@@ -81,3 +83,5 @@ api.add_router("v1/payments/webhooks", payments_webhooks.router)
 api.add_router("v1/", payments.router)
 api.add_router("v1/notifications", notifications.router)
 api.add_router("v1/me/calendar-feed", notifications.calendar_feed_router)
+api.add_router("v1/", reviews.router)
+api.add_router("v1/", outcomes.router)

@@ -214,6 +214,23 @@ class MentorOut(Schema):
         return None if cheapest is None else MoneyOut.of(Money(cheapest, profile.currency))
 
 
+class ListedMentorOut(MentorOut):
+    rating: float | None = Field(
+        description="Bayesian average of mentees' stars, 1 to 5; null before the first review"
+    )
+    reviews: int = Field(description="How many visible reviews the rating is made of")
+
+    @staticmethod
+    def resolve_rating(profile: MentorProfile) -> float | None:
+        rating = getattr(profile, "rating", None)
+        return None if rating is None else round(rating.average, 2)
+
+    @staticmethod
+    def resolve_reviews(profile: MentorProfile) -> int:
+        rating = getattr(profile, "rating", None)
+        return 0 if rating is None else rating.count
+
+
 class OwnMentorProfileOut(MentorOut):
     weekly_capacity: int
     created_at: datetime
@@ -221,7 +238,7 @@ class OwnMentorProfileOut(MentorOut):
 
 
 class MentorPageOut(Schema):
-    items: list[MentorOut]
+    items: list[ListedMentorOut]
     page: int = Field(alias="number")
     size: int
     total: int

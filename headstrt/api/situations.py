@@ -101,9 +101,9 @@ def _match(match: MentorMatch, rank: int, request: HttpRequest) -> MatchOut:
             for reason in match.reasons
         ],
         price=MoneyOut.of(match.price) if match.price is not None else None,
-        rating=match.rating,
+        rating=None if match.rating is None else round(match.rating, 2),
         reviews=match.reviews,
-        outcome_rate=match.outcome_rate,
+        outcome_rate=None if match.outcome_rate is None else round(match.outcome_rate, 3),
         next_free_slot=match.next_free_slot,
     )
 

@@ -5,12 +5,14 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.db import transaction
+from django.db.models import F
 from tqdm import tqdm
 
 from headstrt.accounts import services as accounts
@@ -27,6 +29,7 @@ from headstrt.accounts.models import (
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.core.ids import new_public_ids
+from headstrt.demo.history import FOLLOW_UP_DAYS, REVIEW_WINDOW_DAYS, sketch_history
 from headstrt.demo.population import (
     DEMO_DOMAIN,
     Catalogue,
@@ -38,11 +41,24 @@ from headstrt.demo.population import (
     sketch_mentor,
 )
 from headstrt.payments.providers.test import CARD_SUCCEEDS as DEMO_CARD
+from headstrt.reviews import outcomes
+from headstrt.reviews.models import Outcome, Review
 from headstrt.scheduling import services as scheduling
-from headstrt.scheduling.models import AvailabilityRule, Booking
+from headstrt.scheduling.models import (
+    AvailabilityRule,
+    Booking,
+    BookingStatus,
+    Party,
+    ReliabilityEvent,
+    ReliabilityKind,
+)
 from headstrt.scheduling.selectors import mentor_next_free_slot
 
 BATCH_SIZE = 1000
+# Past sessions a generated mentee may have had over the history's four months, and how many
+# mentees are tried for a session before it is left out.
+MENTEE_SESSIONS_CAP = 12
+PLACEMENT_TRIES = 20
 MAX_PEOPLE = 1_000_000
 DEMO_PASSWORD = "headstrt-demo"
 
@@ -55,6 +71,7 @@ class PopulationSummary:
     mentees_added: int
     mentors: int
     mentees: int
+    sessions_added: int = 0
 
 
 @dataclass(frozen=True)
@@ -212,6 +229,241 @@ def _mentor_fields(sketch: Sketch) -> dict:
     }
 
 
+def _session_start(day_ago: int, hour: int, *, zone: str, now: datetime) -> datetime:
+    """``hour`` o'clock on the mentor's clock, ``day_ago`` days before ``now`` (UTC)."""
+    local = ZoneInfo(zone)
+    day = (now - timedelta(days=day_ago)).astimezone(local).date()
+    return datetime.combine(day, time(hour), tzinfo=local).astimezone(UTC)
+
+
+class _MenteeCalendar:
+    """The days on which each generated mentee already has a session, so that nobody is in
+    two sessions at once and nobody has more than ``MENTEE_SESSIONS_CAP``."""
+
+    def __init__(self, mentee_ids: Sequence[int]):
+        self.ids = mentee_ids
+        self.days: dict[int, set[date]] = defaultdict(set)
+        booked = Booking.objects.filter(
+            mentee__email__startswith="mentee", mentee__email__endswith=f"@{DEMO_DOMAIN}"
+        )
+        for mentee_id, start in booked.values_list("mentee_id", "start").iterator(BATCH_SIZE):
+            self.days[mentee_id].add(start.date())
+
+    def place(self, preferred: int, start: datetime) -> int | None:
+        """The mentee at ``preferred`` in the pool, or the next one free around ``start``'s
+        day; ``None`` when the few tried are all busy (the session is then left out)."""
+        day = start.date()
+        around = {day - timedelta(days=1), day, day + timedelta(days=1)}
+        for step in range(PLACEMENT_TRIES):
+            mentee_id = self.ids[(preferred + step) % len(self.ids)]
+            taken = self.days[mentee_id]
+            if len(taken) < MENTEE_SESSIONS_CAP and not taken & around:
+                taken.add(day)
+                return mentee_id
+        return None
+
+
+def _history_store(histories, *, calendar: _MenteeCalendar, now: datetime) -> int:
+    """Write the past sessions of ``histories`` ((mentor profile, sketches) pairs) with their
+    reviews, outcomes and lapses, in a few bulk inserts; returns how many sessions."""
+    planned = []
+    count = sum(len(sessions) for _, sessions in histories)
+    # Drawn in bulk: one system call per character of each default id would dominate.
+    ids = iter(new_public_ids(5 * count))  # a booking's id and room, and up to two reviews
+    for profile, sessions in histories:
+        prices = {offer.minutes: offer.price_minor for offer in profile.offers.all()}
+        topics = [entry.topic_id for entry in _entries(profile)]
+        for sketch in sessions:
+            start = _session_start(
+                sketch.days_ago, sketch.hour, zone=profile.user.time_zone, now=now
+            )
+            end = start + timedelta(minutes=sketch.minutes)
+            mentee_id = calendar.place(sketch.mentee, start)
+            if mentee_id is None:
+                continue
+            lapsed_by = profile.user_id if sketch.lapsed == Party.MENTOR else mentee_id
+            booking = Booking(
+                public_id=next(ids),
+                room=f"headstrt-{next(ids)}{next(ids)}",
+                mentor_id=profile.pk,
+                mentee_id=mentee_id,
+                start=start,
+                end=end,
+                minutes=sketch.minutes,
+                price_minor=prices[sketch.minutes],
+                currency=profile.currency,
+                objective=sketch.objective,
+                status=sketch.status,
+                confirmed_at=start - timedelta(days=3) + timedelta(hours=sketch.response_hours),
+                ended_at=start - timedelta(hours=3)
+                if sketch.status == BookingStatus.CANCELLED
+                else end,
+                ended_by_id=lapsed_by if sketch.status == BookingStatus.CANCELLED else None,
+                end_reason="Something urgent came up."
+                if sketch.status == BookingStatus.CANCELLED
+                else "",
+                no_show_party=sketch.lapsed if sketch.status == BookingStatus.NO_SHOW else "",
+            )
+            planned.append((booking, sketch, profile.user_id, topics[sketch.topic], lapsed_by))
+    Booking.objects.bulk_create([booking for booking, *_ in planned], batch_size=BATCH_SIZE)
+    # Requests were made three days ahead; bulk inserts stamp them with the present moment.
+    Booking.objects.filter(pk__in=[booking.pk for booking, *_ in planned]).update(
+        created_at=F("start") - timedelta(days=3), updated_at=F("end")
+    )
+    reviews, outcomes, lapses = [], [], []
+    for booking, sketch, mentor_user_id, topic_id, lapsed_by in planned:
+        if sketch.status != BookingStatus.COMPLETED:
+            lapses.append(
+                ReliabilityEvent(
+                    person_id=lapsed_by,
+                    booking=booking,
+                    party=sketch.lapsed,
+                    kind=ReliabilityKind.NO_SHOW
+                    if sketch.status == BookingStatus.NO_SHOW
+                    else ReliabilityKind.LATE_CANCELLATION,
+                    created_at=booking.ended_at,
+                )
+            )
+            continue
+        reviews += _reviews(
+            booking, sketch, mentor_user_id=mentor_user_id, topic_id=topic_id, now=now, ids=ids
+        )
+        outcomes.append(_outcome(booking, sketch, topic_id=topic_id, now=now))
+    Review.objects.bulk_create(reviews, batch_size=BATCH_SIZE)
+    Outcome.objects.bulk_create(outcomes, batch_size=BATCH_SIZE)
+    ReliabilityEvent.objects.bulk_create(lapses, batch_size=BATCH_SIZE)
+    # The matching index refreshes the profiles changed since it last looked.
+    MentorProfile.objects.filter(pk__in=[profile.pk for profile, _ in histories]).update(
+        updated_at=now
+    )
+    return len(planned)
+
+
+def _reviews(booking: Booking, sketch, *, mentor_user_id: int, topic_id: int, now, ids) -> list:
+    written = [
+        (review, author, subject, party)
+        for review, author, subject, party in (
+            (sketch.mentee_review, booking.mentee_id, mentor_user_id, Party.MENTOR),
+            (sketch.mentor_review, mentor_user_id, booking.mentee_id, Party.MENTEE),
+        )
+        if review is not None
+    ]
+    # Both in: revealed when the second arrived; one alone: when the window closed.
+    reveal_at = (
+        booking.end + max(review.after for review, *_ in written)
+        if len(written) == 2
+        else booking.end + timedelta(days=REVIEW_WINDOW_DAYS)
+    )
+    return [
+        Review(
+            public_id=next(ids),
+            booking=booking,
+            author_id=author,
+            subject_id=subject,
+            subject_party=party,
+            topic_id=topic_id,
+            stars=review.stars,
+            text=review.text,
+            reveal_at=reveal_at,
+            created_at=booking.end + review.after,
+            updated_at=booking.end + review.after,
+            # Old demo reviews were announced long ago; the sweep must not tell them again.
+            announced_at=reveal_at if reveal_at <= now else None,
+            **review.aspects,
+        )
+        for review, author, subject, party in written
+    ]
+
+
+def _outcome(booking: Booking, sketch, *, topic_id: int, now) -> Outcome:
+    follow_up_at = booking.end + timedelta(days=FOLLOW_UP_DAYS)
+    return Outcome(
+        booking=booking,
+        mentor_id=booking.mentor_id,
+        mentee_id=booking.mentee_id,
+        topic_id=topic_id,
+        result=sketch.result,
+        result_at=booking.end + sketch.result_after if sketch.result else None,
+        held=sketch.held,
+        held_at=follow_up_at + sketch.held_after if sketch.held else None,
+        follow_up_at=follow_up_at,
+        follow_up_asked_at=follow_up_at if follow_up_at <= now else None,
+        created_at=booking.end,
+    )
+
+
+def _demo_index(email: str) -> int:
+    return int(email.split("@")[0].removeprefix("mentor"))
+
+
+def _mentee_pool() -> list[int]:
+    """The generated mentees, in a fixed order, whom past sessions are drawn from."""
+    return list(
+        User.objects.filter(
+            email__startswith="mentee",
+            email__endswith=f"@{DEMO_DOMAIN}",
+            mentee_profile__isnull=False,
+        )
+        .order_by("email")
+        .values_list("pk", flat=True)
+    )
+
+
+def _with_history_details(profiles):
+    return profiles.select_related("user").prefetch_related("offers", "expertise__topic")
+
+
+def _entries(profile: MentorProfile) -> list:
+    return sorted(profile.expertise.all(), key=lambda entry: entry.pk)
+
+
+def _history_generate(*, seed: int, progress: bool) -> int:
+    """Give every active generated mentor without sessions a past of sessions, reviews,
+    outcomes and a few lapses; returns how many sessions were added."""
+    mentee_ids = _mentee_pool()
+    if not mentee_ids:
+        return 0
+    demo = MentorProfile.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}")
+    with_sessions = Booking.objects.filter(mentor__in=demo).values("mentor_id")
+    waiting = sorted(
+        (_demo_index(email), pk)
+        for pk, email in demo.filter(is_active=True)
+        .exclude(pk__in=with_sessions)
+        .values_list("pk", "user__email")
+    )
+    now = clock.now()
+    calendar = _MenteeCalendar(mentee_ids)
+    added = 0
+    with tqdm(
+        total=len(waiting),
+        desc="Demo history",
+        unit=" mentors",
+        file=sys.stderr,
+        disable=not progress,
+    ) as bar:
+        for first in range(0, len(waiting), BATCH_SIZE):
+            batch = dict(waiting[first : first + BATCH_SIZE])
+            profiles = _with_history_details(MentorProfile.objects.filter(pk__in=batch.values()))
+            index_of = {pk: index for index, pk in batch.items()}
+            histories = [
+                (
+                    profile,
+                    sketch_history(
+                        seed=seed,
+                        kind="mentor",
+                        index=index_of[profile.pk],
+                        topics=[entry.topic.name for entry in _entries(profile)],
+                        lengths=[offer.minutes for offer in profile.offers.all()],
+                        mentees=len(mentee_ids),
+                    ),
+                )
+                for profile in sorted(profiles, key=lambda profile: index_of[profile.pk])
+            ]
+            added += _history_store(histories, calendar=calendar, now=now)
+            bar.update(len(batch))
+    return added
+
+
 @transaction.atomic
 def population_generate(
     *, mentors: int, mentees: int, seed: int = 7, progress: bool = True
@@ -220,7 +472,9 @@ def population_generate(
 
     People are generated deterministically from ``seed`` and their number, so re-running adds
     nothing and asking for more adds only the newcomers. Generated people cannot log in (their
-    passwords are unusable). A progress bar goes to stderr when ``progress`` is true.
+    passwords are unusable). Active mentors without sessions get a past of about three
+    sessions over the last four months, with two-sided reviews, outcomes and a few lapses.
+    A progress bar goes to stderr when ``progress`` is true.
     """
     for count, label in ((mentors, "mentors"), (mentees, "mentees")):
         if not 0 <= count <= MAX_PEOPLE:
@@ -251,7 +505,9 @@ def population_generate(
             batch = pending[start : start + BATCH_SIZE]
             _store([sketch(catalogue, seed=seed, index=index) for sketch, index in batch], existing)
             bar.update(len(batch))
+    sessions_added = _history_generate(seed=seed, progress=progress)
     return PopulationSummary(
+        sessions_added=sessions_added,
         mentors_added=mentors_added,
         mentees_added=len(pending) - mentors_added,
         mentors=len(existing.mentors),
@@ -363,12 +619,77 @@ def _demo_session(*, mentee: User, mentor: User) -> None:
         )
 
 
+DEMO_MENTOR_SESSIONS = 12
+
+
+@transaction.atomic
+def _demo_mentor_history(*, mentor: User) -> None:
+    """A past for the demo mentor with generated mentees (when there are some), so its
+    profile and growth page show reviews and outcomes; the last three days stay free."""
+    mentee_ids = _mentee_pool()
+    profile = _with_history_details(MentorProfile.objects.filter(user=mentor)).first()
+    if not mentee_ids or profile is None:
+        return
+    sessions = sketch_history(
+        seed=0,
+        kind="demo",
+        index=0,
+        topics=[entry.topic.name for entry in _entries(profile)],
+        lengths=[offer.minutes for offer in profile.offers.all()],
+        mentees=len(mentee_ids),
+        sessions=DEMO_MENTOR_SESSIONS,
+        skip_days=3,
+    )
+    _history_store([(profile, sessions)], calendar=_MenteeCalendar(mentee_ids), now=clock.now())
+
+
+@transaction.atomic
+def _demo_past_session(*, mentee: User, mentor: User) -> None:
+    """A free 15-minute session of the demo mentee with the demo mentor two days ago, done:
+    the mentor has reviewed it (blind for now); the mentee's review and outcome are awaited."""
+    profile = MentorProfile.objects.select_related("user").get(user=mentor)
+    start = _session_start(2, 10, zone=mentor.time_zone, now=clock.now())
+    booking = Booking.objects.create(
+        mentor=profile,
+        mentee=mentee,
+        start=start,
+        end=start + timedelta(minutes=15),
+        minutes=15,
+        price_minor=0,
+        currency=profile.currency,
+        objective="Practise my salary negotiation and leave with a number to ask for",
+        status=BookingStatus.COMPLETED,
+        confirmed_at=start - timedelta(days=2),
+        ended_at=start + timedelta(minutes=15),
+        ended_by=mentor,
+    )
+    outcome = outcomes.outcome_open(booking=booking)
+    Review.objects.create(
+        booking=booking,
+        author=mentor,
+        subject=mentee,
+        subject_party=Party.MENTEE,
+        topic_id=outcome.topic_id,
+        stars=5,
+        preparation=5,
+        clarity=4,
+        respect=5,
+        text="Came with the offer letter and a clear question. Good luck on Friday!",
+        reveal_at=booking.end + timedelta(days=REVIEW_WINDOW_DAYS),
+        created_at=booking.end + timedelta(hours=1),
+        updated_at=booking.end + timedelta(hours=1),
+    )
+
+
 def demo_logins_create() -> list[DemoLogin]:
     """Create (or repair) the demo mentee, demo mentor and demo admin, with verified emails.
 
-    Their profiles are filled in only when missing, so changes made while trying the demo
-    survive a re-run. Refused in production, as the passwords are public. The first
-    session is paid outside the transaction that creates the people, as payments are.
+    The demo mentor gets a past of reviewed sessions (with generated mentees, when the
+    population exists); the demo mentee a free session done two days ago whose review and
+    outcome await them, and an upcoming paid one. Their profiles are filled in only when
+    missing, so changes made while trying the demo survive a re-run. Refused in production,
+    as the passwords are public. The upcoming session is paid outside the transaction that
+    creates the people, as payments are.
     """
     if settings.PRODUCTION:
         raise DomainError(
@@ -376,7 +697,12 @@ def demo_logins_create() -> list[DemoLogin]:
             "Demo logins have public passwords; they are never created in production.",
         )
     mentee, mentor, admin = _demo_people()
-    if not Booking.objects.filter(mentee=mentee).exists():
+    past = Booking.objects.filter(end__lte=clock.now(), status=BookingStatus.COMPLETED)
+    if not past.filter(mentor__user=mentor).exclude(mentee=mentee).exists():
+        _demo_mentor_history(mentor=mentor)
+    if not past.filter(mentee=mentee).exists():
+        _demo_past_session(mentee=mentee, mentor=mentor)
+    if not Booking.objects.filter(mentee=mentee).exclude(status=BookingStatus.COMPLETED).exists():
         _demo_session(mentee=mentee, mentor=mentor)
     return [
         DemoLogin(role, user.email, DEMO_PASSWORD)

@@ -265,6 +265,23 @@ class ReliabilityEvent(models.Model):
         indexes = [models.Index(fields=["person", "created_at"])]
 
 
+class Attendance(models.Model):
+    """When a participant first joined a session's video room (for punctuality, and the
+    record a mediator reads)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendance"
+    )
+    party = models.CharField(max_length=6, choices=Party.choices)
+    joined_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "person"], name="attendance_once")
+        ]
+
+
 class CalendarFeed(models.Model):
     """A person's private calendar subscription URL; only a SHA-256 of its token is kept."""
 

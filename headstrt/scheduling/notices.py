@@ -382,7 +382,9 @@ _HANDLERS = {
     "completed": _told(
         "booking.completed",
         "{actor} marked your session as done",
-        "{actor} marked your session of {when} as done.",
+        "{actor} marked your session of {when} as done.\n\nPlease review the session from its "
+        "page within 14 days. Reviews are blind: each side sees the other's only once both are "
+        "in, or when the 14 days are over.",
         reader=attrgetter("counterpart"),
     ),
     "no_show": _told(

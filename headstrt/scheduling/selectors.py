@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from headstrt.accounts.models import MentorProfile, User
 from headstrt.core.errors import NotFound
@@ -97,6 +97,12 @@ def _lapsed(now: datetime) -> Q:
     )
 
 
+def person_is_paused(user: User, *, now: datetime) -> bool:
+    """Whether an automatic reliability pause stops ``user`` from booking and from being
+    booked at ``now`` (sessions already booked go ahead)."""
+    return user.paused_until is not None and user.paused_until > now
+
+
 def mentor_free_slots(
     *,
     mentor: MentorProfile,
@@ -112,8 +118,15 @@ def mentor_free_slots(
 
     Busy time is read from a week either side, so the daily and weekly caps and the
     buffers see every booking that counts. ``availability`` saves reloading the mentor's
-    rules when the caller has them already.
+    rules when the caller has them already. A paused mentor has none, except to move a
+    session or request they already have (``exclude``): those go ahead during a pause.
     """
+    moving = exclude is not None and exclude.status in (
+        BookingStatus.CONFIRMED,
+        BookingStatus.REQUESTED,
+    )
+    if not moving and person_is_paused(mentor.user, now=now):
+        return []
     busy = busy_intervals(
         user=mentor.user,
         start=start - timedelta(days=8),
@@ -137,22 +150,29 @@ def mentor_next_free_slot(
     minutes: int | None = None,
     now: datetime,
     busy: Sequence[tuple[datetime, datetime]] | None = None,
+    after: datetime | None = None,
+    before: datetime | None = None,
 ) -> datetime | None:
     """Start (UTC) of the mentor's earliest free slot, for ``minutes`` or their shortest
     offered length; ``None`` when nothing is free within the horizon or nothing is offered.
 
-    ``busy`` may carry the mentor's busy intervals when the caller fetched them in bulk
-    (see ``next_free_slot_window``).
+    ``after`` and ``before`` narrow the search to a window (a mentee's "between these
+    dates"). ``busy`` may carry the mentor's busy intervals when the caller fetched them in
+    bulk (see ``next_free_slot_window``). A paused mentor has none.
     """
+    if person_is_paused(mentor.user, now=now):
+        return None
     availability = mentor_availability(mentor)
     if minutes is None:
         if not availability.offered_minutes:
             return None
         minutes = min(availability.offered_minutes)
     horizon = now + timedelta(days=availability.horizon_days)
+    if before is not None:
+        horizon = min(horizon, before)
     if busy is None:
         busy = busy_intervals(user=mentor.user, now=now, **next_free_slot_window(now))
-    window_start = now
+    window_start = max(now, after) if after is not None else now
     while window_start < horizon:
         window_end = min(window_start + _SEARCH_STEP, horizon)
         slots = slots_compute(
@@ -336,3 +356,34 @@ def booking_refs_of(*, user: User) -> list[str]:
             "public_id", flat=True
         )
     )
+
+
+def sessions_count_by_mentor(
+    *, mentor_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, int]:
+    """How many confirmed sessions and open requests each mentor has starting in
+    ``start``..``end`` (one query; mentors with none are absent)."""
+    rows = (
+        Booking.objects.filter(
+            mentor_id__in=mentor_ids,
+            start__gte=start,
+            start__lt=end,
+            status__in=[BookingStatus.CONFIRMED, BookingStatus.REQUESTED],
+        )
+        .values("mentor_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["mentor_id"]: row["count"] for row in rows}
+
+
+def last_session_end_by_mentor(*, mentor_ids: Sequence[int], now: datetime) -> dict[int, datetime]:
+    """When each mentor's latest session that took place ended (one query; mentors with
+    none are absent)."""
+    rows = (
+        Booking.objects.filter(
+            mentor_id__in=mentor_ids, status=BookingStatus.COMPLETED, end__lte=now
+        )
+        .values("mentor_id")
+        .annotate(last=Max("end"))
+    )
+    return {row["mentor_id"]: row["last"] for row in rows}

@@ -8,8 +8,10 @@ from headstrt.web.views import (
     calendar,
     me,
     notifications,
+    outcomes,
     payments,
     public,
+    reviews,
     situations,
 )
 
@@ -98,6 +100,7 @@ urlpatterns = [
     ),
     path("sessions/<slug:booking_id>/no-show/", bookings.session_no_show, name="session_no_show"),
     path("sessions/<slug:booking_id>/tip/", bookings.session_tip, name="session_tip"),
+    path("sessions/<slug:booking_id>/join/", bookings.session_join, name="session_join"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path(
@@ -109,4 +112,6 @@ urlpatterns = [
     path("staff/ledger/", payments.staff_ledger, name="staff_ledger"),
     path("blocks/", situations.mentor_block, name="mentor_block"),
     path("blocks/remove/", situations.mentor_unblock, name="mentor_unblock"),
+    *reviews.routes,
+    *outcomes.routes,
 ]

@@ -1,7 +1,11 @@
 """The mentor directory and public profiles: filters, pages, SQL budget and visibility."""
 
+from datetime import timedelta
+
 import pytest
 
+from headstrt.accounts.models import MentorProfile, User
+from headstrt.core import clock
 from tests.api.conftest import assert_error, client_for
 from tests.factories import (
     DIRECTORY_FILTER_CASES,
@@ -10,6 +14,7 @@ from tests.factories import (
     TopicFactory,
     directory_sample,
 )
+from tests.matching.track_record import reviews_of
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +38,30 @@ def test_directory_lists_active_mentors_for_anyone(anonymous):
     assert mentor["from_price"] == {"minor": 4000, "currency": "EUR", "display": "€40.00"}
     assert [offer["minutes"] for offer in mentor["offers"]] == [30, 60]
     assert mentor["languages"] == ["en"] and mentor["photo_url"] is None
+    assert (mentor["rating"], mentor["reviews"]) == (None, 0)
+
+
+def test_directory_and_profile_show_the_rating_and_its_review_count(anonymous):
+    rated = MentorProfileFactory(user__display_name="Rated")
+    reviews_of(rated, [5, 5, 4])
+    reviews_of(rated, [1], revealed=False)  # still blind: not counted yet
+
+    [listed] = anonymous.get("/mentors").json()["items"]
+    profile = anonymous.get(f"/mentors/{rated.user.public_id}").json()
+
+    for body in (listed, profile):
+        assert body["rating"] == round((20 + 14) / 8, 2) and body["reviews"] == 3
+
+
+def test_a_mentor_paused_for_lapses_leaves_the_directory_until_the_pause_ends(anonymous):
+    paused = MentorProfileFactory(user__display_name="Paused For Lapses")
+    MentorProfileFactory(user__display_name="Listed")
+    User.objects.filter(pk=paused.user_id).update(paused_until=clock.now() + timedelta(days=14))
+
+    assert names(anonymous.get("/mentors")) == ["Listed"]
+
+    User.objects.filter(pk=paused.user_id).update(paused_until=clock.now() - timedelta(minutes=1))
+    assert sorted(names(anonymous.get("/mentors"))) == ["Listed", "Paused For Lapses"]
 
 
 @pytest.mark.parametrize(("params", "expected"), DIRECTORY_FILTER_CASES)
@@ -92,9 +121,11 @@ def test_a_page_of_mentors_costs_a_fixed_number_of_queries(
     anonymous, django_assert_num_queries, count
 ):
     create_mentors(count)
+    for mentor in MentorProfile.objects.all()[:5]:
+        reviews_of(mentor, [5, 4])
 
-    # count, page, offers, languages, expertise with topics
-    with django_assert_num_queries(5):
+    # count, page, offers, languages, expertise with topics, ratings of the page's mentors
+    with django_assert_num_queries(6):
         response = anonymous.get("/mentors")
 
     assert len(response.json()["items"]) == 20

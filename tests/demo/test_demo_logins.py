@@ -1,12 +1,15 @@
 """The named demo logins: real passwords, verified emails, full profiles, never in production."""
 
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 
 from headstrt.accounts.models import MenteeProfile, MentorProfile, User
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
-from headstrt.demo.services import demo_logins_create
+from headstrt.demo.services import demo_logins_create, population_generate
+from headstrt.reviews.models import Outcome, Review
 from headstrt.scheduling.models import Booking, BookingStatus
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +43,42 @@ def test_the_demo_mentee_has_a_confirmed_session_with_the_demo_mentor():
     demo_logins_create()
     demo_logins_create()
 
-    [session] = Booking.objects.filter(mentee__email="demo.mentee@headstrt.test")
+    [session] = Booking.objects.filter(
+        mentee__email="demo.mentee@headstrt.test", status=BookingStatus.CONFIRMED
+    )
     assert session.mentor.user.email == "demo.mentor@headstrt.test"
-    assert session.status == BookingStatus.CONFIRMED and session.objective
+    assert session.objective
     assert session.start > clock.now()
     [payment] = session.payments.all()
     assert payment.status == "succeeded" and payment.amount_minor == session.price_minor > 0
+
+
+def test_the_demo_mentee_has_a_done_session_awaiting_their_review_and_outcome():
+    demo_logins_create()
+    demo_logins_create()
+
+    [done] = Booking.objects.filter(
+        mentee__email="demo.mentee@headstrt.test", status=BookingStatus.COMPLETED
+    )
+    assert done.mentor.user.email == "demo.mentor@headstrt.test"
+    assert clock.now() - timedelta(days=3) < done.end < clock.now()
+    assert done.outcome.result == "" and done.outcome.topic.slug == "career-salary-negotiation"
+    [review] = done.reviews.all()
+    assert review.author == done.mentor.user and review.reveal_at > clock.now()
+
+
+def test_with_a_population_the_demo_mentor_has_a_reviewed_past():
+    population_generate(mentors=3, mentees=20, progress=False)
+    demo_logins_create()
+    sessions = Booking.objects.filter(mentor__user__email="demo.mentor@headstrt.test")
+    reviews = Review.objects.filter(booking__in=sessions)
+
+    demo_logins_create()
+
+    assert sessions.filter(status=BookingStatus.COMPLETED).count() >= 8
+    assert reviews.filter(subject_party="mentor", reveal_at__lte=clock.now()).exists()
+    assert Outcome.objects.filter(booking__in=sessions).exclude(result="").exists()
+    assert sessions.count() == 12 + 2  # the history, the done session and the upcoming one
 
 
 def test_running_again_repairs_the_password_and_keeps_profile_edits(client):

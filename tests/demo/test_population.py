@@ -1,6 +1,8 @@
 """The demo marketplace: deterministic, safe to re-run, grows by adding only newcomers."""
 
 import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -19,8 +21,13 @@ from headstrt.core.errors import DomainError
 from headstrt.core.money import validate_currency
 from headstrt.demo.population import DEMO_DOMAIN
 from headstrt.demo.services import population_generate
+from headstrt.reviews.models import Outcome, Review
+from headstrt.scheduling.models import Booking, ReliabilityEvent
+from tests.clock import frozen_at
 
 pytestmark = pytest.mark.django_db
+
+frozen = frozen_at(datetime(2030, 3, 4, 8, tzinfo=UTC), autouse=False)
 
 TABLES = (
     User,
@@ -31,6 +38,10 @@ TABLES = (
     MenteeProfile,
     MenteeProfile.interests.through,
     WorkingStyle,
+    Booking,
+    Review,
+    Outcome,
+    ReliabilityEvent,
 )
 
 
@@ -44,6 +55,17 @@ def people():
         User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}")
         .order_by("email")
         .values_list("email", "display_name", "time_zone", "mentor_profile__headline")
+    )
+
+
+def history():
+    """The demo marketplace's past, in a comparable form (days are counted from now)."""
+    return list(
+        Booking.objects.order_by("mentor__user__email", "start").values_list(
+            "mentor__user__email", "mentee__email", "minutes", "status", "objective"
+        )
+    ), sorted(
+        Review.objects.values_list("author__email", "subject__email", "stars", "text")
     )
 
 
@@ -105,6 +127,16 @@ def test_same_seed_gives_the_same_people_and_another_seed_others():
     assert people() != first
 
 
+def test_same_seed_gives_the_same_history():
+    generate()
+    first = history()
+    User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").delete()
+
+    generate()
+
+    assert history() == first and first[0]
+
+
 def test_running_again_adds_nothing():
     generate()
     before = row_counts()
@@ -158,3 +190,40 @@ def test_seed_demo_command_generates_and_prints_the_demo_logins(capsys):
     assert "added 5 mentors and 5 mentees" in out
     assert "demo.mentor@headstrt.test" in out
     assert MentorProfile.objects.filter(user__email__endswith=f"@{DEMO_DOMAIN}").count() == 5
+
+
+def test_the_past_has_reviewed_sessions_outcomes_and_a_few_lapses(frozen):
+    now = frozen.now
+    summary = generate(mentors=200, mentees=300)
+
+    sessions = Booking.objects.all()
+    assert summary.sessions_added == sessions.count()
+    assert 2 * 180 <= sessions.count() <= 4 * 200  # about three per active mentor
+    assert not sessions.filter(end__gt=now).exists()
+    assert not sessions.filter(start__lt=now - timedelta(days=121)).exists()
+    assert not sessions.filter(mentor__is_active=False).exists()
+    completed = sessions.filter(status="completed")
+    assert completed.count() > 0.85 * sessions.count()
+    lapses = ReliabilityEvent.objects.all()
+    assert lapses.exists() and lapses.count() == sessions.exclude(status="completed").count()
+    # Two-sided, skewed towards good stars, visible once both are in or the window closed.
+    about_mentors = Review.objects.filter(subject_party="mentor")
+    assert Review.objects.filter(subject_party="mentee").exists()
+    stars = Counter(about_mentors.values_list("stars", flat=True))
+    assert stars[5] > stars[4] > stars[2] and stars[5] > about_mentors.count() / 3
+    assert about_mentors.filter(reveal_at__lte=now).count() > about_mentors.count() / 2
+    for review in Review.objects.select_related("booking"):
+        assert review.booking.end < review.created_at <= now
+        assert review.stars in range(1, 6)
+    pair = Review.objects.values("booking").annotate(n=Count("id")).filter(n=2).order_by()[0]
+    both = Review.objects.filter(booking=pair["booking"])
+    assert len({review.reveal_at for review in both}) == 1
+    assert max(review.created_at for review in both) == both[0].reveal_at
+    # Outcomes for every completed session; follow-ups only once 30 days have passed.
+    assert Outcome.objects.count() == completed.count()
+    answered = Outcome.objects.exclude(result="")
+    assert answered.count() > Outcome.objects.count() / 2
+    assert set(answered.values_list("result", flat=True)) == {"reached", "partly", "not_reached"}
+    held = Outcome.objects.exclude(held="")
+    assert held.exists() and not held.filter(booking__end__gt=now - timedelta(days=30))
+    assert not held.filter(result="not_reached").exists()

@@ -334,8 +334,7 @@ def test_the_video_room_opens_ten_minutes_before_the_start(client, mentee, mento
 
     html = html_of(client.get(session_url(booking)))
 
-    room = f"https://meet.jit.si/{booking.room}"
-    assert f'<a class="button button--large" href="{room}" target="_blank"' in html
+    assert f'action="/sessions/{booking.public_id}/join/"' in html
     assert "data-join-at" not in html
 
 

@@ -1,8 +1,12 @@
 """The mentor directory: filters, pagination, the htmx results fragment and its SQL budget."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
+from headstrt.accounts.models import User
+from headstrt.core import clock
 from tests.factories import (
     DIRECTORY_FILTER_CASES,
     ExpertiseEntryFactory,
@@ -10,6 +14,7 @@ from tests.factories import (
     TopicFactory,
     directory_sample,
 )
+from tests.matching.track_record import reviews_of
 
 pytestmark = pytest.mark.django_db
 
@@ -103,10 +108,31 @@ def test_directory_page_queries_do_not_grow_with_mentors(
         mentor = MentorProfileFactory(offers={30: 4000, 60: 7000})
         ExpertiseEntryFactory(mentor=mentor, topic=topic)
         ExpertiseEntryFactory(mentor=mentor)
+        reviews_of(mentor, [5, 4])
 
     # topics + languages for the filter choices, count, page, then offers, languages and
-    # expertise (with topic paths) prefetched for the whole page
-    with django_assert_num_queries(7):
+    # expertise (with topic paths) prefetched for the whole page, and the page's ratings
+    with django_assert_num_queries(8):
         response = client.get(URL)
 
     assert len(response.context["page"].items) == mentors
+
+
+def test_cards_show_the_rating_with_its_review_count(client):
+    rated = MentorProfileFactory(user__display_name="Rated Mentor")
+    MentorProfileFactory(user__display_name="New Mentor")
+    reviews_of(rated, [5] * 9 + [4])
+
+    html = client.get(URL).content.decode()
+
+    assert '<span aria-hidden="true">★</span> 4.6 out of 5 (10 reviews)' in html
+    assert html.count("out of 5") == 1  # nothing made up for the mentor without reviews
+
+
+def test_a_mentor_paused_for_lapses_is_not_listed(client):
+    paused = MentorProfileFactory(user__display_name="Paused For Lapses")
+    MentorProfileFactory(user__display_name="Listed One")
+    User.objects.filter(pk=paused.user_id).update(paused_until=clock.now() + timedelta(days=3))
+
+    assert names(client.get(URL)) == ["Listed One"]
+    assert "Paused For Lapses" not in client.get("/").content.decode()

@@ -20,6 +20,7 @@ from headstrt.core.errors import DomainError, NotFound, PermissionDenied
 from headstrt.matching.models import Situation
 from headstrt.scheduling import notices
 from headstrt.scheduling.models import (
+    Attendance,
     Booking,
     BookingStatus,
     Confirmation,
@@ -29,11 +30,15 @@ from headstrt.scheduling.models import (
 )
 from headstrt.scheduling.selectors import (
     CLOSE_WINDOW,
+    booking_actions,
+    booking_get_for_participant,
     busy_intervals,
     mentor_free_slots,
+    person_is_paused,
     scheduling_policy_for_mentor,
 )
 from headstrt.scheduling.slots import mentor_availability, slots_compute
+from headstrt.scheduling.video import video_room_url
 
 HOLD_MINUTES = 10
 FREE_CHANGE_HOURS = 24
@@ -216,17 +221,18 @@ def booking_hold(
         raise NotFound("No such mentor.")
     if mentor.user_id == mentee.pk:
         raise DomainError("own_profile", "You cannot book a session with yourself.")
-    if not mentor.is_active:
+    now = clock.now()
+    if not mentor.is_active or person_is_paused(mentor.user, now=now):
         raise DomainError(
             "mentor_paused", "This mentor is not taking bookings at the moment.", status=409
         )
+    _refuse_paused_mentee(mentee, now=now)
     start = _aware_start(start)
     situation = None
     if situation_id:
         situation = Situation.objects.filter(public_id=situation_id, mentee=mentee).first()
         if situation is None:
             raise NotFound("No such situation.")
-    now = clock.now()
     _lock_people(mentor.user, mentee)
     _release_lapsed(users=(mentor.user, mentee), now=now)
     if release_earlier:
@@ -248,6 +254,19 @@ def booking_hold(
     )
 
 
+def _refuse_paused_mentee(mentee: User, *, now: datetime) -> None:
+    """No new sessions for a person paused for their lapses."""
+    if person_is_paused(mentee, now=now):
+        raise DomainError(
+            "booking_paused",
+            "Your account is paused until "
+            f"{mentee.paused_until:%d %B %Y, %H:%M} UTC after missed or late-changed sessions, "
+            "so you cannot book new sessions until then. If the pause is wrong, contest it on "
+            "your reliability page (My profile › Reliability).",
+            status=403,
+        )
+
+
 def _checkout_check(
     booking: Booking, *, mentee: User, objective: str | None, agenda: str | None, now: datetime
 ) -> tuple[str, str]:
@@ -255,6 +274,7 @@ def _checkout_check(
     their live hold, or a lapsed one whose slot nobody took meanwhile."""
     if booking.mentee_id != mentee.pk:
         raise PermissionDenied("Only the mentee checks out a booking.")
+    _refuse_paused_mentee(mentee, now=now)
     objective = clean_text(
         objective, field="objective", label="Objective", max_length=MAX_OBJECTIVE, required=True
     )
@@ -474,9 +494,13 @@ def booking_decline(*, mentor: User, booking_id: object, reason: str | None = ""
 
 
 def _record_lapse(booking: Booking, *, person: User, kind: str, now: datetime) -> None:
+    """Record the lapse, then let reliability warn or pause the person (same transaction)."""
+    from headstrt.reviews.reliability import reliability_review  # reviews builds on this
+
     ReliabilityEvent.objects.create(
         person=person, booking=booking, party=booking.party_of(person), kind=kind, created_at=now
     )
+    reliability_review(person=person)
 
 
 def _changeable(booking: Booking, *, now: datetime, action: str) -> None:
@@ -593,7 +617,32 @@ def booking_complete(*, user: User, booking_id: object) -> Booking:
     booking.ended_at, booking.ended_by = now, user
     booking.save(update_fields=["status", "ended_at", "ended_by", "updated_at"])
     transaction.on_commit(lambda: notices.booking_changed(booking, "completed"))
+    from headstrt.reviews.outcomes import outcome_open  # reviews builds on scheduling
+
+    # After the notice above, so the mentee hears the session is done, then the question.
+    outcome_open(booking=booking)
     return booking
+
+
+def booking_join(*, user: User, booking_id: object) -> str:
+    """The video room's URL for a participant of a confirmed session, from shortly before
+    its start to its end; the first time each participant joins is recorded (punctuality,
+    and what a mediator reads)."""
+    booking = booking_get_for_participant(booking_id=booking_id, user=user)
+    now = clock.now()
+    if "join" not in booking_actions(booking=booking, user=user, now=now):
+        raise DomainError(
+            "not_joinable",
+            "The video room of this session is not open: it opens 10 minutes before the start "
+            "of a confirmed session and closes at its end.",
+            status=409,
+        )
+    Attendance.objects.get_or_create(
+        booking=booking,
+        person=user,
+        defaults={"party": booking.party_of(user), "joined_at": now},
+    )
+    return video_room_url(booking)
 
 
 @transaction.atomic

@@ -159,7 +159,9 @@ def _picker(request, mentor, *, booking: Booking | None = None, error: str = "")
     closed = ""
     if booking is None and mentor.user_id == request.user.pk:
         closed = "This is your own profile: other people book sessions with you here."
-    elif booking is None and not mentor.is_active:
+    elif booking is None and (
+        not mentor.is_active or selectors.person_is_paused(mentor.user, now=now)
+    ):
         closed = "This mentor is not taking bookings at the moment."
     elif minutes is None:
         closed = "This mentor offers no sessions right now."
@@ -467,6 +469,20 @@ def session_no_show(request, booking_id: str):
     """A participant reports that the other side did not come."""
     change = partial(services.booking_report_no_show, user=request.user)
     return _act(request, booking_id, change, "The no-show is recorded.")
+
+
+@login_required
+@require_POST
+def session_join(request, booking_id: str):
+    """Open the session's video room, recording when the participant first joined."""
+    try:
+        video_url = services.booking_join(user=request.user, booking_id=booking_id)
+    except DomainError as error:
+        if refusal := http_refusal(error):
+            raise refusal from None
+        messages.error(request, error.message)
+        return redirect(_session_url(booking_id))
+    return redirect(video_url)
 
 
 @login_required

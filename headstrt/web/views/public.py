@@ -21,7 +21,9 @@ BACKGROUND_COLOUR = "#f6f7f9"
 
 def home(request):
     """What micro-mentorship is, with a few featured mentors."""
-    featured = selectors.mentor_directory(filters=DirectoryFilters())[:FEATURED_MENTORS]
+    featured = selectors.mentors_rated(
+        selectors.mentor_directory(filters=DirectoryFilters())[:FEATURED_MENTORS]
+    )
     return render(request, "web/home.html", {"featured": featured})
 
 
@@ -48,6 +50,7 @@ def mentor_directory(request):
                 page=data["page"] or 1,
                 size=DIRECTORY_PAGE_SIZE,
             )
+            selectors.mentors_rated(page.items)
         except DomainError as error:
             form.add_domain_error(error)
     template = "web/mentor_directory.html"

@@ -31,7 +31,8 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
         self.stdout.write(
             f"Demo population: added {summary.mentors_added:,} mentors and "
-            f"{summary.mentees_added:,} mentees in {time.monotonic() - started:.1f} s; "
+            f"{summary.mentees_added:,} mentees and {summary.sessions_added:,} past sessions in "
+            f"{time.monotonic() - started:.1f} s; "
             f"{summary.mentors:,} demo mentors and {summary.mentees:,} demo mentees in total."
         )
         for login in logins:

@@ -138,16 +138,10 @@ function countdowns() {
       const after = timer.dataset.countdownAfter || "";
       timer.textContent = left > 0 ? before + formatDuration(left) + after : timer.dataset.countdownDone;
     }
-    // The video room opens shortly before the start: turn the waiting button into the link.
+    // The video room opens shortly before the start: the waiting button becomes usable.
     for (const button of joins) {
-      if (button.isConnected && Date.parse(button.dataset.joinAt) <= now) {
-        const link = document.createElement("a");
-        link.className = button.className;
-        link.href = button.dataset.joinHref;
-        link.target = "_blank";
-        link.rel = "noopener noreferrer";
-        link.textContent = button.textContent;
-        button.replaceWith(link);
+      if (button.disabled && Date.parse(button.dataset.joinAt) <= now) {
+        button.disabled = false;
       }
     }
   };

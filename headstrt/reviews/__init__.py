@@ -1,0 +1,1 @@
+"""Blind two-sided reviews, reputation, reliability and outcomes: pressure to perform."""

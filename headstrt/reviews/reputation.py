@@ -1,0 +1,103 @@
+"""Reputation from reviews: a Bayesian average that a handful of stars cannot game."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Sum
+
+from headstrt.core import clock
+from headstrt.reviews.models import ASPECTS, STARS, Review
+from headstrt.scheduling.models import Party
+
+# Everyone starts as if they had PRIOR_WEIGHT reviews of PRIOR_MEAN stars, so one 5-star
+# review (4.17) never outranks 4.8 stars from 200 reviews (4.78).
+PRIOR_MEAN = 4.0
+PRIOR_WEIGHT = 5
+
+
+def bayesian_rating(stars: Sequence[int]) -> float:
+    """``(PRIOR_WEIGHT × PRIOR_MEAN + Σ stars) / (PRIOR_WEIGHT + n)``."""
+    return (PRIOR_WEIGHT * PRIOR_MEAN + sum(stars)) / (PRIOR_WEIGHT + len(stars))
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A person's reputation on one side: the Bayesian ``average``, how many reviews it
+    counts, how many gave each number of stars, and each aspect's plain mean (``None`` when
+    no review rated it)."""
+
+    average: float
+    count: int
+    distribution: dict[int, int]
+    aspects: dict[str, float | None]
+
+    @property
+    def bars(self) -> list[tuple[int, int, int]]:
+        """``(stars, count, percent of reviews)`` from 5 down to 1, for distribution bars."""
+        return [
+            (stars, n, round(100 * n / self.count) if self.count else 0)
+            for stars, n in sorted(self.distribution.items(), reverse=True)
+        ]
+
+
+def _visible(now) -> dict:
+    return {"reveal_at__lte": now, "hidden_at__isnull": True}
+
+
+def ratings_of(user_ids: Iterable[int], *, party: str) -> dict[int, Rating]:
+    """The ratings of these people as ``mentor`` or ``mentee``, over their visible reviews,
+    in one query; people without any are absent."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    rows = (
+        Review.objects.filter(subject_id__in=ids, subject_party=party, **_visible(clock.now()))
+        .values("subject_id", "stars")
+        .annotate(
+            n=Count("id"),
+            **{f"{aspect}_sum": Sum(aspect) for aspect in ASPECTS},
+            **{f"{aspect}_n": Count(aspect) for aspect in ASPECTS},
+        )
+        .order_by()
+    )
+    collected: dict[int, list[dict]] = {}
+    for row in rows:
+        collected.setdefault(row["subject_id"], []).append(row)
+    return {subject: _rating(rows) for subject, rows in collected.items()}
+
+
+def _rating(rows: list[dict]) -> Rating:
+    distribution = dict.fromkeys(range(STARS[1], STARS[0] - 1, -1), 0)
+    total = 0
+    for row in rows:
+        distribution[row["stars"]] = row["n"]
+        total += row["stars"] * row["n"]
+    count = sum(distribution.values())
+    aspects = {}
+    for aspect in ASPECTS:
+        rated = sum(row[f"{aspect}_n"] for row in rows)
+        summed = sum(row[f"{aspect}_sum"] or 0 for row in rows)
+        aspects[aspect] = summed / rated if rated else None
+    average = (PRIOR_WEIGHT * PRIOR_MEAN + total) / (PRIOR_WEIGHT + count)
+    return Rating(average=average, count=count, distribution=distribution, aspects=aspects)
+
+
+def ratings_given_by(author_id: int, subject_ids: Iterable[int]) -> dict[int, float]:
+    """The mean stars ``author_id`` gave each of these people as mentors, whatever the
+    reviews' reveal state (the author knows what they wrote), leaving out reviews staff
+    hid; people they never reviewed are absent."""
+    ids = list(subject_ids)
+    if not ids:
+        return {}
+    rows = (
+        Review.objects.filter(
+            author_id=author_id,
+            subject_id__in=ids,
+            subject_party=Party.MENTOR,
+            hidden_at__isnull=True,
+        )
+        .values("subject_id")
+        .annotate(mean=Avg("stars"))
+        .order_by()
+    )
+    return {row["subject_id"]: float(row["mean"]) for row in rows}
