@@ -11,6 +11,7 @@ import threading
 from django.db import connection
 
 from headstrt.core.idempotency import idempotency_records_forget
+from headstrt.disputes.services import disputes_advance
 from headstrt.matching.indexing import mentor_index_sync
 from headstrt.payments.payouts import payouts_run
 from headstrt.payments.services import (
@@ -32,7 +33,8 @@ def housekeeping_run() -> dict[str, int]:
     resend pending refunds, release escrow past its dispute window, forget expired
     idempotency keys, pay out mentors (each at most once a day: a payout's key holds its
     date), tell people of reviews revealed when their window closed, ask mentees whether
-    their outcome held, and keep the saved matching index current."""
+    their outcome held, keep the saved matching index current, and apply the default of
+    every dispute whose deadline passed."""
     return {
         "requests_expired": bookings_expire_lapsed(),
         "payments_settled": payments_recheck_pending(),
@@ -43,6 +45,7 @@ def housekeeping_run() -> dict[str, int]:
         "reviews_revealed": reviews_announce_revealed(),
         "outcome_follow_ups_asked": outcome_follow_ups_send(),
         "index_mentors_dropped": mentor_index_sync(),
+        "disputes_advanced": disputes_advance(),
     }
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "headstrt.messaging",
     "headstrt.payments",
     "headstrt.reviews",
+    "headstrt.disputes",
     "headstrt.web",
     "headstrt.api",
     "headstrt.demo",
@@ -210,6 +211,11 @@ if not _fee_percent.replace(".", "", 1).isdigit() or Decimal(_fee_percent) > 100
     raise RuntimeError("HEADSTRT_PLATFORM_FEE_PERCENT must be a number from 0 to 100, e.g. 12.5.")
 HEADSTRT_PLATFORM_FEE_PERCENT = Decimal(_fee_percent)
 HEADSTRT_DISPUTE_WINDOW_HOURS = int(os.environ.get("HEADSTRT_DISPUTE_WINDOW_HOURS", "72"))
+# Deadlines of a dispute: the other side's response, a mediator's proposal or decision, and
+# the parties' answer to a proposal. Each state's default applies when its deadline passes.
+HEADSTRT_DISPUTE_RESPONSE_HOURS = int(os.environ.get("HEADSTRT_DISPUTE_RESPONSE_HOURS", "48"))
+HEADSTRT_MEDIATION_HOURS = int(os.environ.get("HEADSTRT_MEDIATION_HOURS", "72"))
+HEADSTRT_PROPOSAL_HOURS = int(os.environ.get("HEADSTRT_PROPOSAL_HOURS", "48"))
 # Mentors are paid out once a day, when their earnings reach this many minor units.
 HEADSTRT_PAYOUT_MINIMUM_MINOR = int(os.environ.get("HEADSTRT_PAYOUT_MINIMUM_MINOR", "2000"))
 if HEADSTRT_PAYMENT_PROVIDER not in {"test", "stripe"}:

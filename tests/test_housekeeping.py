@@ -45,6 +45,7 @@ def test_a_sweep_expires_lapsed_requests_and_forgets_old_keys(lapsed_request_and
         "reviews_revealed": 0,
         "outcome_follow_ups_asked": 0,
         "index_mentors_dropped": 0,
+        "disputes_advanced": 0,
     }
     assert housekeeping_run() == {"requests_expired": 1, "idempotency_keys_forgotten": 1, **rest}
     assert housekeeping_run() == {"requests_expired": 0, "idempotency_keys_forgotten": 0, **rest}

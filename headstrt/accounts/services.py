@@ -116,8 +116,10 @@ def user_remove_photo(*, user: User) -> User:
 def account_delete(*, user: User) -> None:
     """Delete a person's account and everything that belongs only to them; their sessions
     to come are cancelled first (and refunded), so the other side is told. Refused while a
-    session's payment waits in escrow, which could no longer be settled."""
-    # scheduling and payments build on accounts, so they are imported here
+    session's payment waits in escrow, which could no longer be settled, and for someone in
+    a dispute's record, which is kept."""
+    # scheduling, payments and disputes build on accounts, so they are imported here
+    from headstrt.disputes.selectors import person_in_dispute_record
     from headstrt.payments.ledger import escrow_held_for
     from headstrt.scheduling.selectors import booking_refs_of
     from headstrt.scheduling.services import bookings_cancel_on_departure
@@ -128,6 +130,13 @@ def account_delete(*, user: User) -> None:
             "money_in_escrow",
             "Some of your sessions' payments are still in escrow until their dispute window "
             "closes (3 days after the session). You can delete your account after that.",
+            status=409,
+        )
+    if person_in_dispute_record(user):
+        raise DomainError(
+            "dispute_record",
+            "Your account appears in the record of a dispute, which Headstrt keeps. Please "
+            "write to support to close your account.",
             status=409,
         )
     photo = user.photo.name if user.photo else None

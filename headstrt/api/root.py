@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Swagger
 from headstrt.api import (
     availability,
     bookings,
+    disputes,
     me,
     mentors,
     notifications,
@@ -85,3 +86,4 @@ api.add_router("v1/notifications", notifications.router)
 api.add_router("v1/me/calendar-feed", notifications.calendar_feed_router)
 api.add_router("v1/", reviews.router)
 api.add_router("v1/", outcomes.router)
+api.add_router("v1/", disputes.router)

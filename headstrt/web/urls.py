@@ -6,6 +6,7 @@ from headstrt.web.views import (
     availability,
     bookings,
     calendar,
+    disputes,
     me,
     notifications,
     outcomes,
@@ -114,4 +115,5 @@ urlpatterns = [
     path("blocks/remove/", situations.mentor_unblock, name="mentor_unblock"),
     *reviews.routes,
     *outcomes.routes,
+    *disputes.routes,
 ]

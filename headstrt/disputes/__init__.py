@@ -1,0 +1,1 @@
+"""Disputes over sessions and their settlement by neutral mediators."""

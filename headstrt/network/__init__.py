@@ -1,0 +1,1 @@
+"""The graph of people and expertise that sessions, reviews and messages grow."""
