@@ -44,6 +44,11 @@ class OutcomeOut(Schema):
     follow_up_closes: datetime
     can_record: bool = Field(description="Whether the mentee may give the result now")
     can_follow_up: bool = Field(description="Whether the mentee may answer the follow-up now")
+    answer_hidden: bool = Field(
+        False,
+        description="For the mentor: the mentee answered, shown once the mentor has reviewed "
+        "the mentee or the review window has closed",
+    )
 
 
 class ReliabilityOut(Schema):
@@ -135,6 +140,7 @@ def _outcome_body(outcome: Outcome) -> dict:
         "follow_up_closes": windows.follow_up_closes,
         "can_record": windows.can_record,
         "can_follow_up": windows.can_follow_up,
+        "answer_hidden": getattr(outcome, "answer_hidden", False),
     }
 
 

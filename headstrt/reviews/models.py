@@ -209,6 +209,16 @@ class ReliabilityNotice(models.Model):
         related_name="+",
     )
     lift_reason = models.TextField(max_length=MAX_NOTE, blank=True)
+    # Staff looked at the contest and kept the pause; it ends on its date.
+    kept_at = models.DateTimeField(null=True, blank=True)
+    kept_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    keep_reason = models.TextField(max_length=MAX_NOTE, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

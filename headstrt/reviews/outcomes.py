@@ -15,7 +15,8 @@ from headstrt.accounts.validation import clean_text
 from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound, PermissionDenied
 from headstrt.messaging.services import notification_send
-from headstrt.reviews.models import MAX_NOTE, Outcome, OutcomeHeld, OutcomeResult
+from headstrt.reviews.models import MAX_NOTE, Outcome, OutcomeHeld, OutcomeResult, Review
+from headstrt.reviews.selectors import REVIEW_WINDOW
 from headstrt.scheduling.models import Booking, BookingStatus
 
 # The mentee answers "was it reached?" until this long after the end of the session.
@@ -255,7 +256,12 @@ def outcome_follow_ups_send() -> int:
 
 def outcome_get_for_participant(*, booking_id: object, user: User) -> Outcome | None:
     """The outcome of a session ``user`` took part in (``None`` before it is marked done);
-    ``NotFound`` for anyone else."""
+    ``NotFound`` for anyone else.
+
+    The mentor does not see the mentee's answer until they have reviewed the mentee or the
+    review window has closed, so it cannot colour a review that is meant to be blind: the
+    answer is blanked on the returned object and ``answer_hidden`` says so.
+    """
     if not isinstance(booking_id, str):
         raise NotFound("No such session.")
     booking = (
@@ -265,7 +271,18 @@ def outcome_get_for_participant(*, booking_id: object, user: User) -> Outcome | 
     )
     if booking is None:
         raise NotFound("No such session.")
-    return Outcome.objects.select_related("topic__parent").filter(booking=booking).first()
+    outcome = Outcome.objects.select_related("topic__parent").filter(booking=booking).first()
+    if outcome is not None:
+        outcome.answer_hidden = (
+            user.pk != booking.mentee_id
+            and bool(outcome.result)
+            and clock.now() < booking.end + REVIEW_WINDOW
+            and not Review.objects.filter(booking=booking, author=user).exists()
+        )
+        if outcome.answer_hidden:
+            outcome.result = outcome.result_note = outcome.held = outcome.held_note = ""
+            outcome.result_at = outcome.held_at = None
+    return outcome
 
 
 @dataclass(frozen=True)

@@ -295,14 +295,11 @@ def reliability_contest(*, person: User, notice_id: object, text: str | None) ->
     return notice
 
 
-@transaction.atomic
-def reliability_pause_lift(
-    *, staff: User, notice_id: object, reason: str | None
-) -> ReliabilityNotice:
-    """Staff lift an automatic pause (after a contest, or a mediator's decision) with a
-    reason the person reads; they can book and be booked again at once."""
+def _pause_for_decision(*, staff: User, notice_id: object, reason: str | None):
+    """The person (locked), their pause in force, the cleaned reason and the time, for a
+    staff decision on the pause."""
     if not staff.is_staff:
-        raise PermissionDenied("Only staff can lift a pause.")
+        raise PermissionDenied("Only staff decide on a pause.")
     if not isinstance(notice_id, str):
         raise NotFound("No such notice.")
     found = ReliabilityNotice.objects.filter(public_id=notice_id).values_list("person_id").first()
@@ -313,6 +310,18 @@ def reliability_pause_lift(
     reason = clean_text(reason, field="reason", label="Reason", max_length=MAX_NOTE, required=True)
     now = clock.now()
     _still_pausing(notice, now=now)
+    return person, notice, reason, now
+
+
+@transaction.atomic
+def reliability_pause_lift(
+    *, staff: User, notice_id: object, reason: str | None
+) -> ReliabilityNotice:
+    """Staff lift an automatic pause (after a contest, or a mediator's decision) with a
+    reason the person reads; they can book and be booked again at once."""
+    person, notice, reason, now = _pause_for_decision(
+        staff=staff, notice_id=notice_id, reason=reason
+    )
     notice.lifted_at, notice.lifted_by, notice.lift_reason = now, staff, reason
     notice.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
     person.paused_until = None
@@ -323,6 +332,31 @@ def reliability_pause_lift(
         title="Your pause is lifted",
         body=f"Staff lifted the pause on your account: you can book and be booked again.\n\n"
         f"Their reason: {reason}",
+    )
+    return notice
+
+
+@transaction.atomic
+def reliability_pause_keep(
+    *, staff: User, notice_id: object, reason: str | None
+) -> ReliabilityNotice:
+    """Staff answer a contest by keeping the pause, with a reason the person reads; it ends
+    on its date and leaves the staff queue."""
+    person, notice, reason, now = _pause_for_decision(
+        staff=staff, notice_id=notice_id, reason=reason
+    )
+    if notice.contested_at is None or notice.kept_at is not None:
+        raise DomainError(
+            "not_awaiting_decision", "This pause has no contest waiting for a decision.", status=409
+        )
+    notice.kept_at, notice.kept_by, notice.keep_reason = now, staff, reason
+    notice.save(update_fields=["kept_at", "kept_by", "keep_reason"])
+    notice.person = person
+    _notify(
+        notice,
+        title="Your pause stays",
+        body=f"Staff looked at your contest and kept the pause: it ends on "
+        f"{notice.ends_at:%d %B %Y, %H:%M} UTC.\n\nTheir reason: {reason}",
     )
     return notice
 
@@ -345,6 +379,7 @@ def reliability_contested_pauses(*, staff: User) -> QuerySet[ReliabilityNotice]:
             kind=NoticeKind.PAUSE,
             contested_at__isnull=False,
             lifted_at__isnull=True,
+            kept_at__isnull=True,
             ends_at__gt=clock.now(),
         )
         .order_by("contested_at", "id")

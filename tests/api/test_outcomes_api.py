@@ -41,8 +41,15 @@ def test_the_mentee_records_the_outcome_and_the_mentor_reads_it(client, done, me
     body = answer.json()
     assert (body["result"], body["result_note"], body["can_record"]) == ("partly", "10% more", True)
     assert body["can_follow_up"] is False
-    read = client_for(client, mentor.user).get(outcome_path(done))
+    # The mentor reads the answer only once their own blind review of the mentee is in.
+    mentor_api = client_for(client, mentor.user)
+    hidden = mentor_api.get(outcome_path(done)).json()
+    assert (hidden["result"], hidden["result_note"], hidden["answer_hidden"]) == ("", "", True)
+    review = mentor_api.put(f"/bookings/{done.public_id}/review", {"stars": 4})
+    assert review.status_code == 201, review.content
+    read = mentor_api.get(outcome_path(done))
     assert read.status_code == 200 and read.json()["result"] == "partly"
+    assert read.json()["answer_hidden"] is False
 
 
 def test_the_mentor_cannot_answer_and_others_cannot_see(client, done, mentor, frozen):

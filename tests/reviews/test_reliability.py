@@ -302,6 +302,37 @@ def test_staff_lift_a_pause_with_a_reason(paused, mentee, mentor, staff, frozen,
     )
 
 
+def test_staff_keep_a_contested_pause_once_and_it_stays(paused, mentee, staff, outsider):
+    before = snapshot()
+    for who, code in ((staff, "not_awaiting_decision"), (outsider, "forbidden")):
+        refused(
+            code,
+            reliability.reliability_pause_keep,
+            staff=who,
+            notice_id=paused.public_id,
+            reason="No contest yet",
+        )
+    assert snapshot() == before
+    reliability.reliability_contest(person=mentee, notice_id=paused.public_id, text="I came.")
+
+    reliability.reliability_pause_keep(
+        staff=staff, notice_id=paused.public_id, reason="Nobody joined the room."
+    )
+
+    mentee.refresh_from_db()
+    paused.refresh_from_db()
+    assert mentee.paused_until == paused.ends_at
+    assert (paused.kept_by, paused.keep_reason) == (staff, "Nobody joined the room.")
+    assert list(reliability.reliability_contested_pauses(staff=staff)) == []
+    refused(
+        "not_awaiting_decision",
+        reliability.reliability_pause_keep,
+        staff=staff,
+        notice_id=paused.public_id,
+        reason="Again",
+    )
+
+
 def test_only_staff_lift_a_pause_or_see_the_contests(paused, mentee, outsider):
     before = snapshot()
 

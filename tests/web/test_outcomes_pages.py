@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from headstrt.messaging.models import Notification
 from headstrt.reviews import reliability
 from headstrt.reviews.models import Outcome, ReliabilityNotice
+from headstrt.reviews.services import review_submit
 from headstrt.scheduling import services
 from headstrt.scheduling.models import Attendance, ReliabilityKind
 from tests.factories import MentorProfileFactory, TopicFactory, UserFactory
@@ -84,9 +86,14 @@ def test_the_follow_up_form_appears_after_30_days(client, done, mentee, frozen):
     assert Outcome.objects.get().held == "held"
 
 
-def test_the_mentor_reads_the_answer_without_a_form(client, done, mentor, mentee):
+def test_the_mentor_reads_the_answer_without_a_form_once_they_reviewed(
+    client, done, mentor, mentee
+):
     Outcome.objects.update(result="reached")
     client.force_login(mentor.user)
+    blind = html_of(client.get(session_url(done)))
+    assert "Reached" not in blind and "once you have written your review" in blind
+    review_submit(author=mentor.user, booking_id=done.public_id, stars=4)
 
     html = html_of(client.get(session_url(done)))
 
@@ -197,10 +204,11 @@ def test_nobody_contests_someone_elses_pause_on_the_web(client, frozen, mentee):
     assert ReliabilityNotice.objects.get().contested_at is None
 
 
-def test_staff_see_contested_pauses_and_lift_one(
+def test_staff_see_contested_pauses_and_lift_or_keep_them(
     client,
     frozen,
     django_assert_num_queries,
+    django_capture_on_commit_callbacks,
 ):
     people = [UserFactory() for _ in range(3)]
     notices = [paused_person(person) for person in people]
@@ -221,6 +229,22 @@ def test_staff_see_contested_pauses_and_lift_one(
     assert people[0].paused_until is None
     assert (
         html_of(client.get(reverse("web:staff_reliability"))).count("Lift the pause</button>") == 2
+    )
+
+    # Keeping a pause answers the contest: it leaves the queue, the pause stays.
+    url = reverse("web:staff_reliability_lift", args=[notices[1].public_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        kept = client.post(url, {"reason": "The call log shows no join.", "decision": "keep"})
+
+    assert kept.status_code == 302
+    people[1].refresh_from_db()
+    assert people[1].paused_until is not None
+    assert Notification.objects.filter(recipient=people[1], title="Your pause stays").exists()
+    client.post(url, {"reason": "Twice", "decision": "keep"})  # refused: already decided
+    notices[1].refresh_from_db()
+    assert notices[1].keep_reason == "The call log shows no join."
+    assert (
+        html_of(client.get(reverse("web:staff_reliability"))).count("Lift the pause</button>") == 1
     )
 
 

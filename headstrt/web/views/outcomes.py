@@ -67,7 +67,7 @@ class ContestForm(DomainForm):
 
 class LiftForm(DomainForm):
     reason = forms.CharField(
-        label="Reason for lifting (the person reads it)",
+        label="Reason (the person reads it)",
         max_length=MAX_NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -229,18 +229,21 @@ def staff_reliability(request):
 @staff_member_required
 @require_POST
 def staff_reliability_lift(request, notice_id: str):
-    """Staff lift a pause with a reason."""
+    """Staff lift a contested pause, or keep it, with a reason the person reads."""
     form = LiftForm(request.POST)
+    keep = request.POST.get("decision") == "keep"
+    decide = reliability.reliability_pause_keep if keep else reliability.reliability_pause_lift
     if form.is_valid():
         try:
-            notice = reliability.reliability_pause_lift(
+            notice = decide(
                 staff=request.user, notice_id=notice_id, reason=form.cleaned_data["reason"]
             )
         except DomainError as error:
             _refused(error)
             form.add_domain_error(error)
         else:
-            messages.success(request, f"The pause of {notice.person.display_name} is lifted.")
+            done = "kept" if keep else "lifted"
+            messages.success(request, f"The pause of {notice.person.display_name} is {done}.")
             return redirect("web:staff_reliability")
     return _staff_page(request, lift_form=form, lifting=notice_id)
 
