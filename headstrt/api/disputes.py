@@ -2,7 +2,7 @@
 messages, a mediator's proposal or decision, accepting or appealing it, and the mediator's
 queue."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,7 +13,7 @@ from ninja.decorators import decorate_view
 from pydantic import StrictInt
 
 from headstrt.api.idempotency import idempotency_key, idempotent_response
-from headstrt.api.schemas import Input, MoneyOut, Text
+from headstrt.api.schemas import Input, MoneyOut, Text, in_utc
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.core.pagination import paginate
@@ -26,10 +26,6 @@ from headstrt.disputes.models import Dispute
 OPEN_RATE_PER_USER = "10/m"
 
 router = Router(tags=["Disputes"])
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC)
 
 
 def _refuse_if_too_many_openings(request: HttpRequest) -> None:
@@ -110,19 +106,19 @@ class DisputeOut(Schema):
 
     @staticmethod
     def resolve_deadline(dispute: Dispute) -> datetime | None:
-        return None if dispute.resolved_at else _utc(dispute.deadline)
+        return None if dispute.resolved_at else in_utc(dispute.deadline)
 
     @staticmethod
     def resolve_responded_at(dispute: Dispute) -> datetime | None:
-        return _utc(dispute.responded_at)
+        return in_utc(dispute.responded_at)
 
     @staticmethod
     def resolve_resolved_at(dispute: Dispute) -> datetime | None:
-        return _utc(dispute.resolved_at)
+        return in_utc(dispute.resolved_at)
 
     @staticmethod
     def resolve_created_at(dispute: Dispute) -> datetime:
-        return _utc(dispute.created_at)
+        return in_utc(dispute.created_at)
 
 
 class MineOut(DisputeOut):
@@ -161,7 +157,7 @@ class EvidenceOut(Schema):
 
     @staticmethod
     def resolve_created_at(evidence) -> datetime:
-        return _utc(evidence.created_at)
+        return in_utc(evidence.created_at)
 
 
 class MessageOut(Schema):
@@ -171,7 +167,7 @@ class MessageOut(Schema):
 
     @staticmethod
     def resolve_created_at(message) -> datetime:
-        return _utc(message.created_at)
+        return in_utc(message.created_at)
 
 
 class ProposalOut(Schema):
@@ -185,15 +181,15 @@ class ProposalOut(Schema):
 
     @staticmethod
     def resolve_created_at(proposal) -> datetime:
-        return _utc(proposal.created_at)
+        return in_utc(proposal.created_at)
 
     @staticmethod
     def resolve_mentor_accepted_at(proposal) -> datetime | None:
-        return _utc(proposal.mentor_accepted_at)
+        return in_utc(proposal.mentor_accepted_at)
 
     @staticmethod
     def resolve_mentee_accepted_at(proposal) -> datetime | None:
-        return _utc(proposal.mentee_accepted_at)
+        return in_utc(proposal.mentee_accepted_at)
 
 
 class AuditOut(Schema):
@@ -204,7 +200,7 @@ class AuditOut(Schema):
 
     @staticmethod
     def resolve_created_at(entry) -> datetime:
-        return _utc(entry.created_at)
+        return in_utc(entry.created_at)
 
 
 class AttendanceOut(Schema):
@@ -214,7 +210,7 @@ class AttendanceOut(Schema):
 
     @staticmethod
     def resolve_joined_at(seen) -> datetime:
-        return _utc(seen.joined_at)
+        return in_utc(seen.joined_at)
 
 
 class SessionRecordOut(Schema):
@@ -233,19 +229,19 @@ class SessionRecordOut(Schema):
 
     @staticmethod
     def resolve_start(booking) -> datetime:
-        return _utc(booking.start)
+        return in_utc(booking.start)
 
     @staticmethod
     def resolve_end(booking) -> datetime:
-        return _utc(booking.end)
+        return in_utc(booking.end)
 
     @staticmethod
     def resolve_confirmed_at(booking) -> datetime | None:
-        return _utc(booking.confirmed_at)
+        return in_utc(booking.confirmed_at)
 
     @staticmethod
     def resolve_ended_at(booking) -> datetime | None:
-        return _utc(booking.ended_at)
+        return in_utc(booking.ended_at)
 
 
 class PaymentOut(Schema):
@@ -280,11 +276,11 @@ class QueueItemOut(Schema):
 
     @staticmethod
     def resolve_assigned_at(assignment) -> datetime:
-        return _utc(assignment.assigned_at)
+        return in_utc(assignment.assigned_at)
 
     @staticmethod
     def resolve_due_at(assignment) -> datetime:
-        return _utc(assignment.due_at)
+        return in_utc(assignment.due_at)
 
     @staticmethod
     def resolve_overdue(assignment) -> bool:

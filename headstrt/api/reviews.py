@@ -1,7 +1,7 @@
 """Reviews: write your blind review of a session, read what you may, a mentor's public reviews
 with their rating, and reporting a review."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -9,7 +9,7 @@ from pydantic import StrictInt
 
 from headstrt.accounts import selectors as accounts
 from headstrt.api.auth import viewer
-from headstrt.api.schemas import Input, Text
+from headstrt.api.schemas import Input, Text, in_utc
 from headstrt.core import clock
 from headstrt.core.pagination import paginate
 from headstrt.reviews import selectors, services
@@ -18,10 +18,6 @@ from headstrt.reviews.reputation import Rating, ratings_of
 from headstrt.scheduling.models import Party
 
 router = Router(tags=["Reviews"])
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC)
 
 
 class ReviewAuthorOut(Schema):
@@ -44,7 +40,7 @@ class ReviewOut(Schema):
 
     @staticmethod
     def resolve_revealed_at(review: Review) -> datetime:
-        return _utc(review.reveal_at)
+        return in_utc(review.reveal_at)
 
 
 class OwnReviewOut(Schema):
@@ -68,7 +64,7 @@ class OwnReviewOut(Schema):
 
     @staticmethod
     def resolve_reveal_at(review: Review) -> datetime:
-        return _utc(review.reveal_at)
+        return in_utc(review.reveal_at)
 
     @staticmethod
     def resolve_revealed(review: Review) -> bool:
@@ -80,11 +76,11 @@ class OwnReviewOut(Schema):
 
     @staticmethod
     def resolve_created_at(review: Review) -> datetime:
-        return _utc(review.created_at)
+        return in_utc(review.created_at)
 
     @staticmethod
     def resolve_updated_at(review: Review) -> datetime:
-        return _utc(review.updated_at)
+        return in_utc(review.updated_at)
 
 
 class ReviewIn(Input):
@@ -156,7 +152,7 @@ class ReportOut(Schema):
 
     @staticmethod
     def resolve_created_at(report) -> datetime:
-        return _utc(report.created_at)
+        return in_utc(report.created_at)
 
 
 @router.get("bookings/{booking_id}/review", response=OwnReviewOut)
@@ -191,7 +187,7 @@ def session_reviews(request: HttpRequest, booking_id: str):
         "theirs": state.theirs,
         "can_write": state.can_write,
         "can_edit": state.can_edit,
-        "window_closes_at": _utc(state.window_closes),
+        "window_closes_at": in_utc(state.window_closes),
     }
 
 

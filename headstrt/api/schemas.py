@@ -510,7 +510,8 @@ class BookingPersonOut(Schema):
     time_zone: str
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def in_utc(moment: datetime | None) -> datetime | None:
+    """An instant as answers give it: in UTC."""
     return None if moment is None else moment.astimezone(UTC)
 
 
@@ -542,19 +543,19 @@ class BookingOut(Schema):
 
     @staticmethod
     def resolve_start(booking) -> datetime:
-        return _utc(booking.start)
+        return in_utc(booking.start)
 
     @staticmethod
     def resolve_end(booking) -> datetime:
-        return _utc(booking.end)
+        return in_utc(booking.end)
 
     @staticmethod
     def resolve_held_until(booking) -> datetime | None:
-        return _utc(booking.held_until)
+        return in_utc(booking.held_until)
 
     @staticmethod
     def resolve_respond_by(booking) -> datetime | None:
-        return _utc(booking.respond_by)
+        return in_utc(booking.respond_by)
 
     @staticmethod
     def resolve_price(booking) -> MoneyOut:
@@ -727,10 +728,10 @@ class StatementLineOut(Schema):
     def of(cls, line: StatementLine) -> "StatementLineOut":
         """The response form of a statement line."""
         return cls(
-            date=_utc(line.date),
+            date=in_utc(line.date),
             kind=line.kind,
             session=line.booking_id or None,
-            session_start=_utc(line.session_start),
+            session_start=in_utc(line.session_start),
             other_person=line.other,
             gross=_statement_money(line.gross),
             fee=_statement_money(line.fee),
