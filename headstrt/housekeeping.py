@@ -19,6 +19,7 @@ from headstrt.payments.services import (
     payments_recheck_pending,
     refunds_send_pending,
 )
+from headstrt.perspectives.services import perspectives_expire_due
 from headstrt.reviews.outcomes import outcome_follow_ups_send
 from headstrt.reviews.services import reviews_announce_revealed
 from headstrt.scheduling.services import bookings_expire_lapsed
@@ -33,8 +34,9 @@ def housekeeping_run() -> dict[str, int]:
     resend pending refunds, release escrow past its dispute window, forget expired
     idempotency keys, pay out mentors (each at most once a day: a payout's key holds its
     date), tell people of reviews revealed when their window closed, ask mentees whether
-    their outcome held, keep the saved matching index current, and apply the default of
-    every dispute whose deadline passed."""
+    their outcome held, keep the saved matching index current, apply the default of every
+    dispute whose deadline passed, and expire (and refund) written answers past their
+    deadline, withdrawing questions left unpaid for a day."""
     return {
         "requests_expired": bookings_expire_lapsed(),
         "payments_settled": payments_recheck_pending(),
@@ -46,6 +48,7 @@ def housekeeping_run() -> dict[str, int]:
         "outcome_follow_ups_asked": outcome_follow_ups_send(),
         "index_mentors_dropped": mentor_index_sync(),
         "disputes_advanced": disputes_advance(),
+        "perspectives_expired": perspectives_expire_due(),
     }
 
 

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "headstrt.payments",
     "headstrt.reviews",
     "headstrt.disputes",
+    "headstrt.perspectives",
     "headstrt.web",
     "headstrt.api",
     "headstrt.demo",

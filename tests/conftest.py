@@ -58,6 +58,18 @@ def _fresh_matching_index():
     mentor_index_reset()
 
 
+@pytest.fixture
+def steady_index_refresh(monkeypatch):
+    """The index re-reads the mentors changed in the last day on each search instead of the
+    last few seconds, so a query count pinned around a search does not depend on how fast
+    the machine ran the test."""
+    from datetime import timedelta
+
+    from headstrt.matching import indexing
+
+    monkeypatch.setattr(indexing, "REFRESH_LAG", timedelta(days=1))
+
+
 @pytest.fixture(autouse=True)
 def tasks():
     """The test task backend: tasks due now have run; ``tasks.run_due()`` runs the deferred

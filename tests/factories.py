@@ -142,3 +142,29 @@ DIRECTORY_FILTER_CASES = [
     ({"max_price": "50", "currency": "EUR"}, ["Pay Expert"]),
     ({"max_price": "50.00", "currency": "USD"}, []),
 ]
+
+
+def _now():
+    """The platform's clock, which tests may have stopped or moved."""
+    from headstrt.core import clock
+
+    return clock.now()
+
+
+class PerspectiveRequestFactory(factory.django.DjangoModelFactory):
+    """A question saved as posted (not checked by the service), open for offers by default."""
+
+    class Meta:
+        model = "perspectives.PerspectiveRequest"
+        skip_postgeneration_save = True
+
+    mentee = factory.SubFactory(UserFactory)
+    question = factory.Faker("paragraph", nb_sentences=3)
+    open = True
+    created_at = factory.LazyFunction(_now)
+
+    @factory.post_generation
+    def languages(self, create, extracted, **kwargs):
+        """``languages=["fr"]`` sets the languages answers must be in; default any."""
+        if create and extracted:
+            self.languages.set(Language.objects.filter(code__in=extracted))

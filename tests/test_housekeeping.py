@@ -1,4 +1,5 @@
-"""The worker's periodic sweep: lapsed deadlines and old idempotency keys."""
+"""The worker's periodic sweep: lapsed deadlines, unanswered questions and old idempotency
+keys."""
 
 import threading
 from datetime import timedelta
@@ -8,10 +9,12 @@ import pytest
 from headstrt import cli
 from headstrt.core.models import IdempotencyRecord
 from headstrt.housekeeping import housekeeping_loop, housekeeping_run
+from headstrt.perspectives.models import AskStatus, PerspectiveAsk
 from headstrt.scheduling import services
 from headstrt.scheduling.models import Booking, BookingStatus
 from tests.clock import Clock
 from tests.factories import UserFactory
+from tests.perspectives.asking import answering_mentor, ask
 from tests.scheduling.sessions import NOW, TUESDAY_9, book, paris_mentor, tokyo_mentee
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +49,7 @@ def test_a_sweep_expires_lapsed_requests_and_forgets_old_keys(lapsed_request_and
         "outcome_follow_ups_asked": 0,
         "index_mentors_dropped": 0,
         "disputes_advanced": 0,
+        "perspectives_expired": 0,
     }
     assert housekeeping_run() == {"requests_expired": 1, "idempotency_keys_forgotten": 1, **rest}
     assert housekeeping_run() == {"requests_expired": 0, "idempotency_keys_forgotten": 0, **rest}
@@ -90,3 +94,13 @@ def test_worker_batch_sweeps_then_runs_the_due_tasks(lapsed_request_and_old_key,
 
     assert calls == [(("db_worker",), {"batch": True, "interval": 1.0, "reload": False})]
     assert Booking.objects.get().status == BookingStatus.EXPIRED
+
+
+def test_a_sweep_expires_written_answers_past_their_deadline(monkeypatch):
+    frozen = Clock(monkeypatch, NOW)
+    ask(UserFactory(), answering_mentor("Free Answers", price=0), answer_hours=12)
+    frozen.move(hours=12)
+
+    assert housekeeping_run()["perspectives_expired"] == 1
+    assert housekeeping_run()["perspectives_expired"] == 0
+    assert PerspectiveAsk.objects.get().status == AskStatus.EXPIRED

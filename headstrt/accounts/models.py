@@ -110,6 +110,9 @@ class MentorProfile(models.Model):
         default=5, validators=[MinValueValidator(1), MaxValueValidator(40)]
     )
     is_active = models.BooleanField(default=True)
+    # The price of one written answer to a perspective request; empty means the mentor
+    # does not answer in writing (zero means they answer for free).
+    answer_price_minor = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

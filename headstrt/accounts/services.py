@@ -35,7 +35,13 @@ from headstrt.accounts.validation import (
 from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound
 from headstrt.core.ids import new_public_id
-from headstrt.core.money import Money, validate_currency, validate_session_price
+from headstrt.core.money import (
+    MAX_SESSION_PRICE_MAJOR,
+    Money,
+    minor_exponent,
+    validate_currency,
+    validate_session_price,
+)
 
 MAX_EXPERTISE_ENTRIES = 20
 MAX_INTERESTS = 20
@@ -165,6 +171,27 @@ def _offers(offers: Mapping[int, int], currency: str) -> dict[int, int]:
     return cleaned
 
 
+def _answer_price(price_minor: int | None, currency: str) -> int | None:
+    if price_minor is None:
+        return None
+    if isinstance(price_minor, bool) or not isinstance(price_minor, int):
+        raise DomainError(
+            "invalid_price", "The answer price is whole minor units.", field="answer_price"
+        )
+    if price_minor < 0:
+        raise DomainError(
+            "invalid_price", "An answer price cannot be negative.", field="answer_price"
+        )
+    limit = Money(MAX_SESSION_PRICE_MAJOR * 10 ** minor_exponent(currency), currency)
+    if price_minor > limit.minor:
+        raise DomainError(
+            "invalid_price",
+            f"A written answer can cost at most {limit.format()}.",
+            field="answer_price",
+        )
+    return price_minor
+
+
 @transaction.atomic
 def mentor_profile_save(
     *,
@@ -175,11 +202,13 @@ def mentor_profile_save(
     offers: Mapping[int, int],
     weekly_capacity: int,
     is_active: bool = True,
+    answer_price_minor: int | None = None,
 ) -> MentorProfile:
     """Open or update a person's mentor profile.
 
     ``offers`` maps session length in minutes to price in minor units of ``currency``;
-    lengths left out are no longer offered.
+    lengths left out are no longer offered. ``answer_price_minor`` is the price of one
+    written answer in the same currency (0: free); ``None`` means no written answers.
     """
     headline = clean_text(
         headline, field="headline", label="Headline", max_length=120, required=True
@@ -190,6 +219,7 @@ def mentor_profile_save(
     capacity = clean_int(
         weekly_capacity, field="weekly_capacity", label="Weekly capacity", minimum=1, maximum=40
     )
+    answer_price = _answer_price(answer_price_minor, currency)
     profile, _ = MentorProfile.objects.select_for_update().update_or_create(
         user=user,
         defaults={
@@ -198,6 +228,7 @@ def mentor_profile_save(
             "currency": currency,
             "weekly_capacity": capacity,
             "is_active": bool(is_active),
+            "answer_price_minor": answer_price,
         },
     )
     profile.offers.exclude(minutes__in=prices).delete()

@@ -98,7 +98,8 @@ def get_mentor_profile(request: HttpRequest):
 
 @router.put("/mentor-profile", response=OwnMentorProfileOut)
 def save_mentor_profile(request: HttpRequest, payload: MentorProfileIn):
-    """Open or update your mentor profile; session lengths left out are no longer offered."""
+    """Open or update your mentor profile; session lengths left out are no longer offered,
+    and without ``answer_price_minor`` you no longer answer in writing."""
     services.mentor_profile_save(
         user=request.auth,
         headline=payload.headline,
@@ -107,6 +108,7 @@ def save_mentor_profile(request: HttpRequest, payload: MentorProfileIn):
         offers={offer.minutes: offer.price_minor for offer in payload.offers},
         weekly_capacity=payload.weekly_capacity,
         is_active=payload.is_active,
+        answer_price_minor=payload.answer_price_minor,
     )
     return _own_mentor_profile(request)
 

@@ -30,7 +30,9 @@ router = Router(tags=["Payments"])
 STATEMENTS = {"mentor": statements.mentor_statement, "mentee": statements.mentee_statement}
 
 
-def _refuse_if_too_many_charges(request: HttpRequest) -> None:
+def refuse_if_too_many_charges(request: HttpRequest) -> None:
+    """Answer 429 once the caller has asked for ``MONEY_RATE_PER_USER`` charges; every
+    endpoint that takes money counts against the same limit."""
     limited = is_ratelimited(
         request,
         group="api.payments",
@@ -68,7 +70,7 @@ def session_pay(
     call again, with the same key, to ask about the same charge — you are never charged
     twice), ``already_paid`` (409), ``hold_expired`` (409), ``rate_limited`` (429).
     """
-    _refuse_if_too_many_charges(request)
+    refuse_if_too_many_charges(request)
 
     def run() -> tuple[int, dict]:
         booking = services.booking_pay(
@@ -102,7 +104,7 @@ def session_tip(
     ``already_tipped`` (409), ``card_declined`` (402), ``payment_pending`` (503), ``rate_limited``
     (429).
     """
-    _refuse_if_too_many_charges(request)
+    refuse_if_too_many_charges(request)
 
     def run() -> tuple[int, dict]:
         payment = services.tip_send(

@@ -7,12 +7,15 @@ from headstrt.api import (
     availability,
     bookings,
     disputes,
+    groups,
     me,
     mentors,
     notifications,
     outcomes,
+    panels,
     payments,
     payments_webhooks,
+    perspectives,
     reviews,
     situations,
     taxonomy,
@@ -87,3 +90,6 @@ api.add_router("v1/me/calendar-feed", notifications.calendar_feed_router)
 api.add_router("v1/", reviews.router)
 api.add_router("v1/", outcomes.router)
 api.add_router("v1/", disputes.router)
+api.add_router("v1/", perspectives.router)
+api.add_router("v1/", panels.router)
+api.add_router("v1/", groups.router)

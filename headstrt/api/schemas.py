@@ -20,6 +20,11 @@ from headstrt.payments.statements import (
     StatementLine,
     amount_display,
 )
+from headstrt.perspectives.selectors import (
+    answers_visible_to_mentor,
+    follow_ups_left,
+    mentee_label,
+)
 from headstrt.scheduling.models import BookingStatus
 from headstrt.scheduling.selectors import booking_actions
 from headstrt.scheduling.video import video_room_url
@@ -189,6 +194,10 @@ class MentorOut(Schema):
     is_active: bool
     from_price: MoneyOut | None
     offers: list[OfferOut]
+    answer_price: MoneyOut | None = Field(
+        description="The price of one written answer; null when the mentor does not answer "
+        "in writing"
+    )
     expertise: list[ExpertiseOut]
 
     @staticmethod
@@ -212,6 +221,12 @@ class MentorOut(Schema):
     def resolve_from_price(profile: MentorProfile) -> MoneyOut | None:
         cheapest = min((offer.price_minor for offer in profile.offers.all()), default=None)
         return None if cheapest is None else MoneyOut.of(Money(cheapest, profile.currency))
+
+    @staticmethod
+    def resolve_answer_price(profile: MentorProfile) -> MoneyOut | None:
+        if profile.answer_price_minor is None:
+            return None
+        return MoneyOut.of(Money(profile.answer_price_minor, profile.currency))
 
 
 class ListedMentorOut(MentorOut):
@@ -268,6 +283,13 @@ class MentorProfileIn(Input):
     offers: list[OfferIn] = Field(max_length=4)
     weekly_capacity: int = Field(examples=[5])
     is_active: bool
+    answer_price_minor: int | None = Field(
+        None,
+        strict=True,
+        description="The price of one written answer in minor units of the currency (0: "
+        "free); null or left out: you do not answer in writing",
+        examples=[1500],
+    )
 
     @field_validator("offers")
     @classmethod
@@ -867,3 +889,424 @@ class SessionPriceOut(Schema):
             tip=_statement_money(money.tip) if money.tip is not None else None,
             refund_policy=money.refund_policy,
         )
+
+
+# Written perspectives
+
+
+class PerspectiveRequestIn(Input):
+    question: str = Field(
+        "",
+        description="What you want the mentors' perspective on, up to 4,000 characters; with a "
+        "situation, empty takes its text",
+    )
+    title: str = Field("", description="Up to 120 characters")
+    situation: str | None = Field(
+        None,
+        description="One of your situations: its text, title, area, topic, languages and "
+        "budget are the defaults, and automatic picks come from its matches",
+    )
+    mentors: list[str] = Field(
+        default_factory=list, max_length=20, description="Mentors' ids to ask, at most 5"
+    )
+    auto: int = Field(
+        0,
+        strict=True,
+        description="How many mentors to pick for you (with different backgrounds) among those "
+        "who answer in writing; with ``mentors``, 5 in all at most",
+    )
+    open: bool = Field(
+        False,
+        strict=True,
+        description="Post the question for qualified mentors to offer their perspective",
+    )
+    anonymous: bool = Field(
+        False, strict=True, description="Mentors read “Anonymous mentee” instead of your name"
+    )
+    answer_hours: int = Field(
+        48, strict=True, description="Hours each mentor has to answer, 12 to 168"
+    )
+    budget: MoneyIn | None = Field(
+        None, description="For an open post: the most you pay per answer; null for any price"
+    )
+    area: str = Field("", description="personal, social or professional; empty for any")
+    topic: str = Field("", description="A topic slug from /api/v1/topics; empty for any")
+    languages: list[str] = Field(
+        default_factory=list, max_length=20, description="ISO 639-1 codes; a mentor must speak one"
+    )
+
+
+class PerspectiveMentorsIn(Input):
+    mentors: list[str] = Field(max_length=20, description="Mentors' ids, at most 5 asked in all")
+
+
+class AnswersPayIn(Input):
+    source: str = Field(description=CARD_HELP, max_length=200, examples=["4242 4242 4242 4242"])
+
+
+class PerspectiveAnswerIn(Input):
+    answer: str = Field(description="80 to 6,000 characters")
+
+
+class PerspectiveDeclineIn(Input):
+    reason: str = Field("", description="Up to 300 characters; the mentee sees it")
+
+
+class FollowUpIn(Input):
+    text: str = Field(description="Up to 2,000 characters")
+
+
+class PerspectiveOfferIn(Input):
+    note: str = Field(description="Why you, up to 1,000 characters; the mentee reads it")
+
+
+class PerspectiveOffersAcceptIn(Input):
+    offers: list[str] = Field(max_length=20, description="Offers' ids")
+
+
+class PageQuery(Text):
+    page: int = 1
+    size: int = 20
+
+
+class PerspectiveMentorOut(Schema):
+    id: str
+    display_name: str
+    headline: str
+
+    @classmethod
+    def of(cls, profile: MentorProfile) -> "PerspectiveMentorOut":
+        """A mentor as the perspectives answers name them."""
+        return cls(
+            id=profile.user.public_id,
+            display_name=profile.user.display_name,
+            headline=profile.headline,
+        )
+
+
+class FollowUpOut(Schema):
+    author: str = Field(description="mentee or mentor")
+    author_name: str = Field(description="“Anonymous mentee” when the mentee hides their name")
+    text: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, follow_up, *, mentee_name: str) -> "FollowUpOut":
+        """A follow-up under an answer, its mentee named as the reader may see them."""
+        ask = follow_up.ask
+        by_mentee = follow_up.author_id != ask.mentor.user_id
+        return cls(
+            author="mentee" if by_mentee else "mentor",
+            author_name=mentee_name if by_mentee else ask.mentor.user.display_name,
+            text=follow_up.text,
+            created_at=in_utc(follow_up.created_at),
+        )
+
+
+class PerspectiveAskOut(Schema):
+    id: str
+    mentor: PerspectiveMentorOut
+    status: str = Field(description="unpaid, asked, answered, declined or expired")
+    price: MoneyOut
+    asked_at: datetime | None
+    due_at: datetime | None = Field(description="When the answer is due, while it is awaited")
+    answered_at: datetime | None
+    answer: str | None = Field(description="Once answered")
+    decline_reason: str
+    helpful: bool = Field(description="Marked by you as the most helpful answer")
+    follow_ups: list[FollowUpOut]
+    follow_ups_left: int = Field(description="How many follow-ups you may still send")
+
+    @classmethod
+    def of(cls, compared, *, viewer, mentee_name: str) -> "PerspectiveAskOut":
+        """One mentor's part of a question, from the side-by-side comparison."""
+        ask = compared.ask
+        return cls(
+            id=ask.public_id,
+            mentor=PerspectiveMentorOut.of(ask.mentor),
+            status=ask.status,
+            price=MoneyOut.of(ask.price),
+            asked_at=in_utc(ask.asked_at),
+            due_at=in_utc(compared.due_at),
+            answered_at=in_utc(ask.answered_at),
+            answer=compared.answer or None,
+            decline_reason=ask.decline_reason,
+            helpful=ask.helpful,
+            follow_ups=[FollowUpOut.of(f, mentee_name=mentee_name) for f in compared.follow_ups],
+            follow_ups_left=follow_ups_left(ask=ask, user=viewer),
+        )
+
+
+class PerspectiveOfferOut(Schema):
+    id: str
+    mentor: PerspectiveMentorOut
+    note: str
+    price: MoneyOut
+    created_at: datetime
+
+    @classmethod
+    def of(cls, offer) -> "PerspectiveOfferOut":
+        """A mentor's offer to answer an open question."""
+        return cls(
+            id=offer.public_id,
+            mentor=PerspectiveMentorOut.of(offer.mentor),
+            note=offer.note,
+            price=MoneyOut.of(offer.price),
+            created_at=in_utc(offer.created_at),
+        )
+
+
+def _budget_of(request) -> MoneyOut | None:
+    if request.budget_minor is None:
+        return None
+    return MoneyOut.of(Money(request.budget_minor, request.currency))
+
+
+class PerspectiveSummaryOut(Schema):
+    id: str = Field(alias="public_id")
+    title: str = Field(alias="heading", description="The title, or the question's beginning")
+    open: bool
+    closed_at: datetime | None
+    created_at: datetime
+    asked: int = Field(description="Mentors asked (withdrawn asks left out)")
+    answered: int
+    unpaid: int = Field(description="Asks waiting for your payment")
+
+    @staticmethod
+    def resolve_closed_at(request) -> datetime | None:
+        return in_utc(request.closed_at)
+
+    @staticmethod
+    def resolve_created_at(request) -> datetime:
+        return in_utc(request.created_at)
+
+    @staticmethod
+    def resolve_asked(request) -> int:
+        return sum(ask.status != "withdrawn" for ask in request.asks.all())
+
+    @staticmethod
+    def resolve_answered(request) -> int:
+        return sum(ask.status == "answered" for ask in request.asks.all())
+
+    @staticmethod
+    def resolve_unpaid(request) -> int:
+        return sum(ask.status == "unpaid" for ask in request.asks.all())
+
+
+class PerspectivePageOut(Schema):
+    items: list[PerspectiveSummaryOut]
+    page: int = Field(alias="number")
+    size: int
+    total: int
+    pages: int
+
+
+class PerspectiveRequestOut(Schema):
+    id: str
+    title: str
+    question: str
+    area: str
+    topic: TopicRefOut | None
+    languages: list[str]
+    budget: MoneyOut | None = Field(description="Open posts: the most paid per answer")
+    answer_hours: int
+    open: bool
+    anonymous: bool
+    created_at: datetime
+    closed_at: datetime | None
+    to_pay: MoneyOut | None = Field(
+        description="What paying now costs: the answers waiting for payment (POST …/pay)"
+    )
+    asks: list[PerspectiveAskOut] = Field(
+        description="Side by side: answered (the most helpful first), awaited (soonest due "
+        "first), waiting for payment, then declined and expired"
+    )
+    offers: list[PerspectiveOfferOut] = Field(
+        description="Open posts: offers of mentors not asked yet"
+    )
+    page_url: str = Field(description="The question's page in the web app")
+
+    @classmethod
+    def of(cls, request, *, viewer, comparison, http_request: HttpRequest):
+        """A mentee's question with its answers side by side."""
+        unpaid = [ask for ask in request.asks.all() if ask.status == "unpaid"]
+        asked = {ask.mentor_id for ask in request.asks.all()}
+        name = request.mentee.display_name
+        page = reverse("web:perspective_detail", args=[request.public_id])
+        return cls(
+            id=request.public_id,
+            title=request.title,
+            question=request.question,
+            area=request.area,
+            topic=TopicRefOut.model_validate(request.topic) if request.topic_id else None,
+            languages=sorted(language.code for language in request.languages.all()),
+            budget=_budget_of(request),
+            answer_hours=request.answer_hours,
+            open=request.open,
+            anonymous=request.anonymous,
+            created_at=in_utc(request.created_at),
+            closed_at=in_utc(request.closed_at),
+            to_pay=MoneyOut.of(Money(sum(a.price_minor for a in unpaid), unpaid[0].currency))
+            if unpaid
+            else None,
+            asks=[
+                PerspectiveAskOut.of(item, viewer=viewer, mentee_name=name) for item in comparison
+            ],
+            offers=[
+                PerspectiveOfferOut.of(offer)
+                for offer in request.offers.all()
+                if offer.mentor_id not in asked
+            ],
+            page_url=http_request.build_absolute_uri(page),
+        )
+
+
+class OtherAnswerOut(Schema):
+    mentor: PerspectiveMentorOut
+    answer: str
+    answered_at: datetime
+
+    @classmethod
+    def of(cls, ask) -> "OtherAnswerOut":
+        """Another mentor's answer to the same question."""
+        return cls(
+            mentor=PerspectiveMentorOut.of(ask.mentor),
+            answer=ask.answer,
+            answered_at=in_utc(ask.answered_at),
+        )
+
+
+class InboxAskOut(Schema):
+    id: str = Field(alias="public_id")
+    request: str = Field(alias="request.public_id", description="The question's id")
+    title: str = Field(alias="request.heading")
+    mentee: str = Field(description="The mentee's name, or “Anonymous mentee”")
+    status: str = Field(description="asked, answered, declined, expired or withdrawn")
+    price: MoneyOut = Field(description="What you are paid for your answer")
+    asked_at: datetime | None
+    due_at: datetime | None = Field(description="Answer (or decline) before this")
+    answered_at: datetime | None
+
+    @staticmethod
+    def resolve_mentee(ask, context) -> str:
+        return mentee_label(ask.request, context["request"].auth)
+
+    @staticmethod
+    def resolve_price(ask) -> MoneyOut:
+        return MoneyOut.of(ask.price)
+
+    @staticmethod
+    def resolve_asked_at(ask) -> datetime | None:
+        return in_utc(ask.asked_at)
+
+    @staticmethod
+    def resolve_due_at(ask) -> datetime | None:
+        return in_utc(ask.due_at)
+
+    @staticmethod
+    def resolve_answered_at(ask) -> datetime | None:
+        return in_utc(ask.answered_at)
+
+
+class InboxPageOut(Schema):
+    items: list[InboxAskOut]
+    page: int = Field(alias="number")
+    size: int
+    total: int
+    pages: int
+
+
+class MentorAskOut(InboxAskOut):
+    question: str = Field(alias="request.question")
+    area: str = Field(alias="request.area")
+    topic: TopicRefOut | None = Field(alias="request.topic")
+    answer: str | None = Field(description="Your answer, once sent")
+    decline_reason: str
+    helpful: bool = Field(description="The mentee marked your answer the most helpful")
+    other_answers: list[OtherAnswerOut] = Field(
+        description="The other mentors' answers: empty until you have answered"
+    )
+    follow_ups: list[FollowUpOut]
+    follow_ups_left: int
+    page_url: str = Field(description="The question's page in the web app")
+
+    @staticmethod
+    def resolve_answer(ask) -> str | None:
+        return ask.answer or None
+
+    @staticmethod
+    def resolve_other_answers(ask) -> list[OtherAnswerOut]:
+        return [OtherAnswerOut.of(other) for other in answers_visible_to_mentor(ask=ask)]
+
+    @staticmethod
+    def resolve_follow_ups(ask, context) -> list[FollowUpOut]:
+        name = mentee_label(ask.request, context["request"].auth)
+        return [FollowUpOut.of(follow_up, mentee_name=name) for follow_up in ask.follow_ups.all()]
+
+    @staticmethod
+    def resolve_follow_ups_left(ask, context) -> int:
+        return follow_ups_left(ask=ask, user=context["request"].auth)
+
+    @staticmethod
+    def resolve_page_url(ask, context) -> str:
+        page = reverse("web:perspective_ask", args=[ask.public_id])
+        return context["request"].build_absolute_uri(page)
+
+
+class OpenRequestOut(Schema):
+    id: str
+    title: str
+    question: str
+    mentee: str = Field(description="The mentee's name, or “Anonymous mentee”")
+    area: str
+    topic: TopicRefOut | None
+    budget: MoneyOut | None = Field(description="The most paid per answer; null for any price")
+    answer_hours: int
+    created_at: datetime
+
+
+class FeedItemOut(Schema):
+    request: OpenRequestOut
+    score: float = Field(description="Higher fits your expertise better")
+    reasons: list[str]
+
+    @classmethod
+    def of(cls, item) -> "FeedItemOut":
+        """An open question of a mentor's feed."""
+        request = item.request
+        return cls(
+            request=OpenRequestOut(
+                id=request.public_id,
+                title=request.title,
+                question=request.question,
+                mentee=item.mentee_label,
+                area=request.area,
+                topic=TopicRefOut.model_validate(request.topic) if request.topic_id else None,
+                budget=_budget_of(request),
+                answer_hours=request.answer_hours,
+                created_at=in_utc(request.created_at),
+            ),
+            score=item.score,
+            reasons=list(item.reasons),
+        )
+
+
+class FeedOut(Schema):
+    items: list[FeedItemOut]
+    notice: str = Field(description="Why the feed is empty for a reason of your own, or empty")
+
+
+class PerspectiveOfferMadeOut(Schema):
+    id: str = Field(alias="public_id")
+    request: str = Field(alias="request.public_id")
+    note: str
+    price: MoneyOut
+    created_at: datetime
+
+    @staticmethod
+    def resolve_price(offer) -> MoneyOut:
+        return MoneyOut.of(offer.price)
+
+    @staticmethod
+    def resolve_created_at(offer) -> datetime:
+        return in_utc(offer.created_at)

@@ -7,7 +7,7 @@ stay exactly who they were. Nothing here touches the database.
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from functools import cache
 from itertools import accumulate
@@ -50,6 +50,10 @@ MENTOR_ALSO_MENTEE_SHARE = 0.15
 MENTOR_STYLE_SHARE = 0.75
 MENTEE_STYLE_SHARE = 0.6
 LIFE_TOPIC_SHARE = 0.3
+# Mentors who also answer in writing, and what an answer costs beside their cheapest paid
+# session (it takes a while to write, but less than a call).
+WRITTEN_ANSWERS_SHARE = 0.6
+ANSWER_PRICE_OF_SESSION = 0.5
 
 
 @dataclass(frozen=True)
@@ -101,8 +105,9 @@ class ExpertiseSketch:
 
 @dataclass(frozen=True)
 class MentorSketch:
-    """A demo mentor profile; ``offers`` maps minutes to a price in minor units and
-    ``availability`` holds weekly (weekday, start, end) ranges on the mentor's clock."""
+    """A demo mentor profile; ``offers`` maps minutes to a price in minor units,
+    ``availability`` holds weekly (weekday, start, end) ranges on the mentor's clock and
+    ``answer_price`` is the price of a written answer (``None``: not in writing)."""
 
     headline: str
     bio: str
@@ -112,6 +117,7 @@ class MentorSketch:
     is_active: bool
     expertise: tuple[ExpertiseSketch, ...]
     availability: tuple[tuple[int, time, time], ...]
+    answer_price: int | None = None
 
 
 @dataclass(frozen=True)
@@ -253,6 +259,18 @@ def _offers(rng: random.Random, region: Region) -> dict[int, int]:
     return offers
 
 
+def _answer_price(rng: random.Random, offers: dict[int, int], currency: str) -> int | None:
+    """Whether the mentor answers in writing and at what price, in minor units: free for a
+    mentor whose sessions are all free."""
+    if rng.random() >= WRITTEN_ANSWERS_SHARE:
+        return None
+    paid = [price for price in offers.values() if price]
+    if not paid:
+        return 0
+    scale = 10 ** _minor_exponent(currency)
+    return _nice_price(min(paid) / scale * ANSWER_PRICE_OF_SESSION) * scale
+
+
 # Wall-clock ranges people tend to keep free for short sessions.
 AVAILABILITY_RANGES = (
     (time(7, 30), time(9)),
@@ -362,6 +380,11 @@ def sketch_mentor(catalogue: Catalogue, *, seed: int, index: int) -> Sketch:
         expertise=tuple(expertise),
         # A separate stream, so adding availability left every other drawn detail as it was.
         availability=_availability(_rng(seed, "availability", index)),
+    )
+    # Priced from the offers, drawn from a stream of its own like availability.
+    mentor = replace(
+        mentor,
+        answer_price=_answer_price(_rng(seed, "answers", index), mentor.offers, mentor.currency),
     )
     mentee = (
         _mentee(rng, catalogue, avoid=persona.categories)

@@ -30,6 +30,12 @@ from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.core.ids import new_public_ids
 from headstrt.demo.history import FOLLOW_UP_DAYS, REVIEW_WINDOW_DAYS, sketch_history
+from headstrt.demo.perspectives import (
+    DEMO_ANSWER_PRICE,
+    demo_group_session,
+    demo_mentee_question,
+    demo_open_question,
+)
 from headstrt.demo.population import (
     DEMO_DOMAIN,
     Catalogue,
@@ -226,6 +232,7 @@ def _mentor_fields(sketch: Sketch) -> dict:
         "currency": mentor.currency,
         "weekly_capacity": mentor.weekly_capacity,
         "is_active": mentor.is_active,
+        "answer_price_minor": mentor.answer_price,
     }
 
 
@@ -555,6 +562,7 @@ def _demo_mentor(user: User) -> None:
         currency="EUR",
         offers={15: 0, 30: 3500, 60: 6000},
         weekly_capacity=8,
+        answer_price_minor=DEMO_ANSWER_PRICE,
     )
     entries = (
         ("career-salary-negotiation", 12, "Negotiated more than 300 offers as a recruiter"),
@@ -685,11 +693,15 @@ def demo_logins_create() -> list[DemoLogin]:
     """Create (or repair) the demo mentee, demo mentor and demo admin, with verified emails.
 
     The demo mentor gets a past of reviewed sessions (with generated mentees, when the
-    population exists); the demo mentee a free session done two days ago whose review and
-    outcome await them, and an upcoming paid one. Their profiles are filled in only when
-    missing, so changes made while trying the demo survive a re-run. Refused in production,
-    as the passwords are public. The upcoming session is paid outside the transaction that
-    creates the people, as payments are.
+    population exists) and answers in writing; the demo mentee a free session done two
+    days ago whose review and outcome await them, an upcoming paid one, and a question for
+    written perspectives with one answer in and the demo mentor's awaited. With the
+    population, a generated mentee's open question waits in the demo mentor's feed. The
+    demo mentor offers a group session about a week ahead. Their
+    profiles are filled in only when missing, so changes made while trying the demo survive
+    a re-run. Refused in production, as the passwords are public. The upcoming session and
+    the written answers are paid outside the transaction that creates the people, as
+    payments are.
     """
     if settings.PRODUCTION:
         raise DomainError(
@@ -704,6 +716,9 @@ def demo_logins_create() -> list[DemoLogin]:
         _demo_past_session(mentee=mentee, mentor=mentor)
     if not Booking.objects.filter(mentee=mentee).exclude(status=BookingStatus.COMPLETED).exists():
         _demo_session(mentee=mentee, mentor=mentor)
+    demo_mentee_question(mentee=mentee, mentor=mentor)
+    demo_open_question()
+    demo_group_session(mentor=mentor)
     return [
         DemoLogin(role, user.email, DEMO_PASSWORD)
         for role, user in (("mentee", mentee), ("mentor", mentor), ("admin", admin))

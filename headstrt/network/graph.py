@@ -1,5 +1,5 @@
-"""Who is tied to whom: the people one session, review or dispute message away, and those two
-steps away (what mediator neutrality and the network's discovery read).
+"""Who is tied to whom: the people one session, written answer, review or dispute message
+away, and those two steps away (what mediator neutrality and the network's discovery read).
 
 Each tie kind is one query per side on indexed columns (a foreign key or the booking's
 person indexes), for up to ``_BATCH`` people at a time, so a lookup costs a bounded number of
@@ -9,6 +9,7 @@ queries whatever the size of the platform.
 from collections.abc import Iterable, Iterator
 
 from headstrt.disputes.models import DisputeMessage
+from headstrt.perspectives.models import AskStatus, PerspectiveAsk
 from headstrt.reviews.models import Review
 from headstrt.scheduling.models import Booking
 
@@ -32,6 +33,17 @@ def _session_pairs(ids: list[int]) -> Iterable[tuple[int, int]]:
         sessions.filter(mentee_id__in=ids)
         .values_list(*columns)
         .union(sessions.filter(mentor__user_id__in=ids).values_list(*columns))
+    )
+
+
+def _answer_pairs(ids: list[int]) -> Iterable[tuple[int, int]]:
+    """(mentee, mentor) of written answers given, with any of ``ids``."""
+    answers = PerspectiveAsk.objects.filter(status=AskStatus.ANSWERED).order_by()
+    columns = ("request__mentee_id", "mentor__user_id")
+    return (
+        answers.filter(request__mentee_id__in=ids)
+        .values_list(*columns)
+        .union(answers.filter(mentor__user_id__in=ids).values_list(*columns))
     )
 
 
@@ -65,13 +77,18 @@ def _message_pairs(ids: list[int]) -> Iterable[tuple[int, int]]:
 
 def neighbours(user_ids: Iterable[int]) -> set[int]:
     """The people with a direct tie to any of ``user_ids``: a session between them that was
-    confirmed at some point (either side), a review either way, or a message on a dispute
-    where the other is a party. The people themselves are not included unless tied to each
-    other."""
+    confirmed at some point (either side), a written answer one gave the other, a review
+    either way, or a message on a dispute where the other is a party. The people themselves
+    are not included unless tied to each other."""
     ids = {int(pk) for pk in user_ids}
     found: set[int] = set()
     for batch in _batches(ids):
-        for pairs in (_session_pairs(batch), _review_pairs(batch), _message_pairs(batch)):
+        for pairs in (
+            _session_pairs(batch),
+            _answer_pairs(batch),
+            _review_pairs(batch),
+            _message_pairs(batch),
+        ):
             for one, other in pairs:
                 if one in ids and other != one:
                     found.add(other)

@@ -115,6 +115,8 @@ class PaymentKind(models.TextChoices):
 
     SESSION = "session", "Session"
     TIP = "tip", "Tip"
+    PANEL = "panel", "Panel session"
+    ANSWERS = "answers", "Written answers"
 
 
 class PaymentStatus(models.TextChoices):
@@ -139,6 +141,10 @@ class Payment(models.Model):
     )
     booking = models.ForeignKey(
         "scheduling.Booking", on_delete=models.SET_NULL, null=True, related_name="payments"
+    )
+    # A panel is paid with one charge; each mentor's share goes to their booking's escrow.
+    panel = models.ForeignKey(
+        "scheduling.Panel", on_delete=models.SET_NULL, null=True, related_name="payments"
     )
     amount_minor = models.PositiveIntegerField()
     fee_minor = models.PositiveIntegerField(default=0)

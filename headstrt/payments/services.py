@@ -170,28 +170,44 @@ def _legs(*legs: Leg) -> list[Leg]:
     return [leg for leg in legs if leg.amount_minor]
 
 
+def charge_post(
+    payment: Payment,
+    parts: list[tuple[LedgerAccount, int]],
+    *,
+    kind: str,
+    memo: str,
+    booking_ref: str = "",
+) -> None:
+    """Post a succeeded charge, keyed by the payment: from the provider through the
+    payer's wallet into ``parts`` (account, amount), which sum to the amount paid."""
+    clearing, wallet, amount = _clearing(payment), _wallet(payment), payment.amount_minor
+    legs = [Leg(clearing, -amount), Leg(wallet, amount), Leg(wallet, -amount)]
+    legs += [Leg(account, part) for account, part in parts if part]
+    ledger_post(
+        key=payment.key,
+        kind=kind,
+        legs=legs,
+        booking_ref=booking_ref,
+        memo=memo,
+    )
+
+
 def _charge_taken(payment: Payment, booking: Booking | None, *, kept: bool = True) -> None:
     """Post the money of a succeeded charge: into the session's escrow, or for a tip
     straight into the mentor's earnings (no fee). A tip not ``kept`` (a second one) goes
     into an escrow of its own instead, to be given back from there."""
-    clearing, wallet, amount = _clearing(payment), _wallet(payment), payment.amount_minor
     if payment.kind == PaymentKind.TIP and booking is not None and kept:
         target, kind = _earnings(booking, payment.currency), "tip"
     elif payment.kind == PaymentKind.TIP:
         target, kind = _escrow(payment, None), "tip"
     else:
         target, kind = _escrow(payment, booking), "booking_payment"
-    ledger_post(
-        key=payment.key,
+    charge_post(
+        payment,
+        [(target, payment.amount_minor)],
         kind=kind,
-        legs=[
-            Leg(clearing, -amount),
-            Leg(wallet, amount),
-            Leg(wallet, -amount),
-            Leg(target, amount),
-        ],
-        booking_ref=booking.public_id if booking is not None else "",
         memo=f"{payment.get_kind_display()} paid by card",
+        booking_ref=booking.public_id if booking is not None else "",
     )
 
 
@@ -261,11 +277,36 @@ def _attempt_key(prefix: str, attempt: int) -> str:
 def _open_payment(
     *, payer: User, booking: Booking, kind: str, amount: int, fee: int = 0
 ) -> tuple[Payment, bool]:
-    """The charge to ask the provider about: the pending one (a retry), or a new attempt
-    after a declined or failed one. ``True`` when it is new. Call with the booking locked."""
-    prefix = f"booking:{booking.public_id}:{'payment' if kind == PaymentKind.SESSION else 'tip'}"
-    attempts = Payment.objects.filter(booking=booking, kind=kind).order_by("-pk")
-    latest = attempts.first()
+    """The charge to ask the provider about for a session or a tip of ``booking``: see
+    ``payment_open``. Call with the booking locked."""
+    return payment_open(
+        prefix=f"booking:{booking.public_id}:{'payment' if kind == PaymentKind.SESSION else 'tip'}",
+        attempts=Payment.objects.filter(booking=booking, kind=kind),
+        payer=payer,
+        kind=kind,
+        amount=amount,
+        fee=fee,
+        currency=booking.currency,
+        booking=booking,
+    )
+
+
+def payment_open(
+    *,
+    prefix: str,
+    attempts,
+    payer: User,
+    kind: str,
+    amount: int,
+    currency: str,
+    fee: int = 0,
+    **links,
+) -> tuple[Payment, bool]:
+    """The charge to ask the provider about: the pending one among ``attempts`` (a retry),
+    or a new attempt keyed ``prefix[:n]`` after a declined or failed one. ``True`` when it
+    is new. ``links`` name what it pays for (``booking=``, ``panel=``). Call with what it
+    pays for locked."""
+    latest = attempts.order_by("-pk").first()
     if latest is not None and latest.status == PaymentStatus.PENDING:
         if latest.amount_minor != amount:
             # The pending charge may still go through; charging another amount under its
@@ -283,12 +324,12 @@ def _open_payment(
         key=_attempt_key(prefix, attempts.count() + 1),
         kind=kind,
         payer=payer,
-        booking=booking,
         amount_minor=amount,
         fee_minor=fee,
-        currency=booking.currency,
+        currency=currency,
         provider=providers.provider().name,
         created_at=clock.now(),
+        **links,
     )
     return payment, True
 
@@ -317,24 +358,55 @@ def _ask_provider(payment: Payment, source: str, *, fresh: bool) -> ChargeResult
         return None
 
 
-def _payment_apply(payment_pk: int, result: ChargeResult) -> Payment:
-    """Apply the provider's answer in one transaction; idempotent.
+def payment_record(payment: Payment, result: ChargeResult) -> str | None:
+    """Write the provider's answer on a locked payment; the new status when it changed.
 
     A success is always recorded, even for a payment given up on or declined before (the
     money was taken, so it must be in the ledger); a decline or failure only settles a
     pending payment. A ``pending`` answer changes nothing.
     """
+    if result.status == "succeeded" and payment.status != PaymentStatus.SUCCEEDED:
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.failure_message = ""
+    elif result.status in {"declined", "failed"} and payment.status == PaymentStatus.PENDING:
+        payment.status = PaymentStatus(result.status)
+        payment.failure_message = result.message[:300]
+    else:
+        return None
+    payment.provider_ref = result.provider_ref or payment.provider_ref
+    payment.save(update_fields=["status", "provider_ref", "failure_message", "updated_at"])
+    return payment.status
+
+
+def _panel_apply():
+    from headstrt.payments.panels import panel_payment_apply  # panels build on this module
+
+    return panel_payment_apply
+
+
+def _answers_apply():
+    from headstrt.payments.answers import answers_payment_apply  # answers build on this module
+
+    return answers_payment_apply
+
+
+# Payments for more than one session's escrow apply their provider's answer themselves.
+_OTHER_PURPOSES = {PaymentKind.PANEL: _panel_apply, PaymentKind.ANSWERS: _answers_apply}
+
+
+def _payment_apply(payment_pk: int, result: ChargeResult) -> Payment:
+    """Apply the provider's answer in one transaction (``payment_record``); idempotent."""
     if result.status not in {"succeeded", "declined", "failed", "pending"}:
         raise ValueError(f"unknown charge status {result.status!r}")
+    kind = Payment.objects.values_list("kind", flat=True).get(pk=payment_pk)
+    if kind in _OTHER_PURPOSES:
+        return _OTHER_PURPOSES[kind]()(payment_pk, result)
     with transaction.atomic():
         booking_pk = Payment.objects.values_list("booking_id", flat=True).get(pk=payment_pk)
         booking = _lock_participants(booking_pk) if booking_pk is not None else None
         payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment_pk)
-        if result.status == "succeeded" and payment.status != PaymentStatus.SUCCEEDED:
-            payment.status = PaymentStatus.SUCCEEDED
-            payment.provider_ref = result.provider_ref or payment.provider_ref
-            payment.failure_message = ""
-            payment.save(update_fields=["status", "provider_ref", "failure_message", "updated_at"])
+        change = payment_record(payment, result)
+        if change == PaymentStatus.SUCCEEDED:
             if payment.kind == PaymentKind.TIP:
                 kept = booking is not None and _tip_first(payment, booking)
                 _charge_taken(payment, booking, kept=kept)
@@ -351,17 +423,12 @@ def _payment_apply(payment_pk: int, result: ChargeResult) -> Payment:
                     amount=payment.amount_minor,
                     reason="What it paid for cannot be had any more, so the payment is given back.",
                 )
-        elif result.status in {"declined", "failed"} and payment.status == PaymentStatus.PENDING:
-            payment.status = PaymentStatus(result.status)
-            payment.provider_ref = result.provider_ref or payment.provider_ref
-            payment.failure_message = result.message[:300]
-            payment.save(update_fields=["status", "provider_ref", "failure_message", "updated_at"])
-            if payment.kind == PaymentKind.SESSION and booking is not None:
-                # The hold is released: the slot is free for others, and the mentee may
-                # try another card while nobody takes it.
-                scheduling.booking_hold_until(
-                    mentee=booking.mentee, booking_id=booking.public_id, until=clock.now()
-                )
+        elif change is not None and payment.kind == PaymentKind.SESSION and booking is not None:
+            # The hold is released: the slot is free for others, and the mentee may try
+            # another card while nobody takes it.
+            scheduling.booking_hold_until(
+                mentee=booking.mentee, booking_id=booking.public_id, until=clock.now()
+            )
     return payment
 
 
@@ -577,8 +644,18 @@ def tip_send(
 
 
 def _session_payment(booking: Booking) -> Payment | None:
-    """The payment whose money is in the booking's escrow (others were given back)."""
-    return _kept_payments(booking, PaymentKind.SESSION).select_for_update(of=("self",)).first()
+    """The payment whose money is in the booking's escrow (others were given back): the
+    session's own, or for a mentor's part of a panel the panel's one charge."""
+    if booking.panel_id is None:
+        kept = _kept_payments(booking, PaymentKind.SESSION)
+    else:
+        kept = Payment.objects.filter(
+            panel_id=booking.panel_id,
+            kind=PaymentKind.PANEL,
+            status=PaymentStatus.SUCCEEDED,
+            refunded_minor__lt=F("amount_minor"),
+        )
+    return kept.select_for_update(of=("self",)).first()
 
 
 def refund_due(booking: Booking, paid_minor: int) -> int:
@@ -614,7 +691,7 @@ def _escrow_settle_by_policy(booking: Booking) -> bool:
     held = LedgerAccount.objects.values_list("balance_minor", flat=True).get(pk=escrow.pk)
     if held == 0:
         return False
-    refund = min(refund_due(booking, payment.amount_minor), held)
+    refund = min(refund_due(booking, booking.price_minor), held)
     if refund:
         _refund(
             payment,

@@ -47,6 +47,9 @@ KIND_LABELS = {
     "tip": "Tip",
     "payout": "Payout",
     "payment": "Session payment",
+    "panel_payment": "Panel payment",
+    "answers_payment": "Written answers payment",
+    "answer": "Written answer",
     "refund": "Refund",
     "adjustment": "Adjustment",
 }
@@ -174,6 +177,8 @@ def _mentor_line_kind(transaction_kind: str, booking_ref: str, amount: int) -> t
         return "payout", "paid_out"
     if transaction_kind == "dispute_settlement":
         return "session", "settled"
+    if transaction_kind == "answer_release":
+        return "answer", "released"
     if booking_ref and amount > 0:
         return "session", "released"
     return "adjustment", transaction_kind
@@ -237,19 +242,25 @@ def mentor_statement(*, user: User) -> Statement:
     payments: dict[int, Payment] = {}
     if escrows:
         held = [bookings[escrow.booking_ref].pk for escrow in escrows]
-        payments = {
-            payment.booking_id: payment
-            for payment in Payment.objects.filter(
-                kind=PaymentKind.SESSION, status=PaymentStatus.SUCCEEDED, booking__in=held
-            )
-        }
+        # A panel's one charge pays every mentor's part; its fee is in proportion too.
+        panels = {bookings[escrow.booking_ref].panel_id for escrow in escrows} - {None}
+        found = Payment.objects.filter(status=PaymentStatus.SUCCEEDED).filter(
+            Q(kind=PaymentKind.SESSION, booking__in=held)
+            | Q(kind=PaymentKind.PANEL, panel__in=panels)
+        )
+        by_panel = {payment.panel_id: payment for payment in found if payment.panel_id}
+        payments = {payment.booking_id: payment for payment in found if payment.booking_id}
+        for escrow in escrows:
+            booking = bookings[escrow.booking_ref]
+            if booking.panel_id in by_panel:
+                payments[booking.pk] = by_panel[booking.panel_id]
 
     lines: dict[str, list[StatementLine]] = defaultdict(list)
     for entry in earnings_entries:
         posted = entry.transaction
         booking = bookings.get(posted.booking_ref)
         kind, status = _mentor_line_kind(posted.kind, posted.booking_ref, entry.amount_minor)
-        fee = fees.get(entry.transaction_id, 0) if kind == "session" else 0
+        fee = fees.get(entry.transaction_id, 0) if kind in ("session", "answer") else 0
         lines[entry.currency].append(
             StatementLine(
                 date=posted.created_at,
@@ -315,6 +326,14 @@ def _payment_status(payment: Payment) -> str:
     return "paid"
 
 
+_MENTEE_LINE_KINDS = {
+    PaymentKind.SESSION: "payment",
+    PaymentKind.TIP: "tip",
+    PaymentKind.PANEL: "panel_payment",
+    PaymentKind.ANSWERS: "answers_payment",
+}
+
+
 def mentee_statement(*, user: User) -> Statement:
     """``user``'s money as a mentee, per currency: what they paid (sessions and tips),
     what came back (refunds), and every charge, declined ones included.
@@ -336,7 +355,7 @@ def mentee_statement(*, user: User) -> Statement:
         lines[currency].append(
             StatementLine(
                 date=payment.created_at,
-                kind="tip" if payment.kind == PaymentKind.TIP else "payment",
+                kind=_MENTEE_LINE_KINDS[payment.kind],
                 booking_id=booking.public_id if booking else "",
                 session_start=booking.start if booking else None,
                 other=_other_name(booking.mentor.user) if booking else "",

@@ -165,6 +165,99 @@ def new_room_name() -> str:
     return f"headstrt-{new_public_id()}{new_public_id()}"
 
 
+MAX_PANEL_MENTORS = 4
+MAX_GROUP_SEATS = 20
+
+
+class Panel(models.Model):
+    """One live session of a mentee with two to four mentors at once.
+
+    Each mentor's part is a booking of its own (``Booking.panel``), so reviews, escrow and
+    disputes work per mentor; the panel is held, checked out and paid as one, all or none.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    mentee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="panels"
+    )
+    situation = models.ForeignKey(
+        "matching.Situation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField()
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["mentee", "start"])]
+
+    def __str__(self) -> str:
+        return f"panel {self.public_id} {self.start:%Y-%m-%d %H:%M}"
+
+
+class GroupSessionStatus(models.TextChoices):
+    """Whether a group session still takes place."""
+
+    OPEN = "open", "Open"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class GroupSession(models.Model):
+    """A session a mentor offers to up to ``capacity`` mentees at once.
+
+    Each mentee's seat is a booking of its own (``Booking.group``), paid and reviewed like
+    any session. The session's time is the mentor's from the moment it is offered.
+    """
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    mentor = models.ForeignKey(
+        MentorProfile, on_delete=models.CASCADE, related_name="group_sessions"
+    )
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=2000, blank=True)
+    topic = models.ForeignKey(
+        "accounts.Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField()
+    capacity = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(2), MaxValueValidator(MAX_GROUP_SEATS)]
+    )
+    price_minor = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=GroupSessionStatus.choices, default=GroupSessionStatus.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["mentor", "start"]),
+            models.Index(fields=["status", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="group_session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=2, capacity__lte=MAX_GROUP_SEATS),
+                name="group_session_capacity_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"group {self.public_id} {self.start:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_minor, self.currency)
+
+
 class Booking(models.Model):
     """One micro-session between a mentor and a mentee, from hold to outcome.
 
@@ -184,6 +277,14 @@ class Booking(models.Model):
         null=True,
         blank=True,
         related_name="bookings",
+    )
+    # A mentor's part of a panel: the mentee's bookings of one panel may share their time.
+    panel = models.ForeignKey(
+        Panel, on_delete=models.CASCADE, null=True, blank=True, related_name="bookings"
+    )
+    # A mentee's seat in a group session: the mentor's seats of one group share their time.
+    group = models.ForeignKey(
+        GroupSession, on_delete=models.CASCADE, null=True, blank=True, related_name="seats"
     )
     start = models.DateTimeField()
     end = models.DateTimeField()

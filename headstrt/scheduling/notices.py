@@ -3,6 +3,9 @@
 Each change tells the people it concerns, on their own clock. Whoever made the change is
 not notified of their own action, but gets the updated calendar invite by email when
 their calendar must change too. Reminders and the request deadline are scheduled here.
+
+A panel's mentee hears of the whole panel at once, and a group session's mentor of it once,
+not once for each of its bookings; each booking keeps its own calendar event.
 """
 
 from collections.abc import Callable
@@ -15,10 +18,17 @@ from django.utils import dateformat
 
 from headstrt.accounts.models import User
 from headstrt.core.errors import DomainError
+from headstrt.core.wording import names_in_words
 from headstrt.messaging.services import email_send, notification_send
 from headstrt.scheduling import tasks
 from headstrt.scheduling.calendar import booking_invite, session_path
-from headstrt.scheduling.models import Booking, BookingStatus, ReminderKind
+from headstrt.scheduling.models import (
+    Booking,
+    BookingStatus,
+    GroupSession,
+    Panel,
+    ReminderKind,
+)
 from headstrt.scheduling.slots import zone_of
 from headstrt.scheduling.video import video_room_url
 
@@ -74,10 +84,16 @@ def booking_changed(booking: Booking, change: str, *, by: User | None = None) ->
 
 
 def booking_reminded(booking: Booking, kind: str) -> None:
-    """Remind both participants that ``booking`` starts in 24 hours or 15 minutes."""
+    """Remind both participants that ``booking`` starts in 24 hours or 15 minutes; a
+    panel's mentee and a group session's mentor through its first booking only."""
     change = _Change(booking, None)
     soon = "in 15 minutes" if kind == ReminderKind.QUARTER_HOUR_BEFORE else "in 24 hours"
-    for person in (change.mentor, change.mentee):
+    people = [change.mentor, change.mentee]
+    if booking.panel_id is not None and not _first_of(booking, panel=booking.panel_id):
+        people.remove(change.mentee)
+    if booking.group_id is not None and not _first_of(booking, group=booking.group_id):
+        people.remove(change.mentor)
+    for person in people:
         other = change.other_than(person).display_name
         _tell(
             person,
@@ -87,6 +103,17 @@ def booking_reminded(booking: Booking, kind: str) -> None:
             f"Your {booking.minutes}-minute session with {other} starts {soon}, "
             f"on {_when(booking, person)}." + _objective(booking) + _joining(booking),
         )
+
+
+def _first_of(booking: Booking, **together: int) -> bool:
+    """Whether ``booking`` is the first confirmed one of its panel or group session."""
+    first = (
+        Booking.objects.filter(status=BookingStatus.CONFIRMED, **together)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return first == booking.pk
 
 
 # Formatting
@@ -199,6 +226,9 @@ def _tell_mentee_confirmed(change: _Change, kind: str, title: str) -> None:
 
 def _confirmed(change: _Change) -> None:
     booking, mentor, mentee = change.booking, change.mentor, change.mentee
+    if booking.group_id is not None:
+        _seat_confirmed(change)
+        return
     _tell_mentee_confirmed(
         change, "booking.confirmed", f"Your session with {mentor.display_name} is confirmed"
     )
@@ -210,6 +240,34 @@ def _confirmed(change: _Change) -> None:
         f"{mentee.display_name} booked a {booking.minutes}-minute session with you "
         f"on {_when(booking, mentor)}." + _objective(booking) + _joining(booking) + _INVITE_ADDED,
         invite="REQUEST",
+    )
+    tasks.reminders_schedule(booking)
+
+
+def _seat_confirmed(change: _Change) -> None:
+    booking, mentor, mentee = change.booking, change.mentor, change.mentee
+    group = booking.group
+    _tell(
+        mentee,
+        booking,
+        "booking.confirmed",
+        f"Your seat in “{group.title}” is confirmed",
+        f"Your seat in {mentor.display_name}'s {booking.minutes}-minute group session "
+        f"“{group.title}” is confirmed for {_when(booking, mentee)}."
+        + _objective(booking)
+        + _joining(booking)
+        + _INVITE_ADDED,
+        invite="REQUEST",
+    )
+    # The mentor's calendar has the group session through their feed: one event per seat
+    # by email would fill it with copies.
+    _tell(
+        mentor,
+        booking,
+        "group.seat_taken",
+        f"{mentee.display_name} took a seat in “{group.title}”",
+        f"{mentee.display_name} took a seat in your group session “{group.title}” on "
+        f"{_when(booking, mentor)}." + _objective(booking),
     )
     tasks.reminders_schedule(booking)
 
@@ -313,6 +371,21 @@ def _answer_by(booking: Booking, person: User) -> str:
     return f" Please accept or decline by {_moment(booking.respond_by, person)}."
 
 
+def _panel_goes_ahead(booking: Booking, person: User) -> str:
+    """For a panel's mentee, whether the rest of the panel still takes place."""
+    if booking.panel_id is None or person.pk != booking.mentee_id:
+        return ""
+    others = (
+        Booking.objects.filter(panel_id=booking.panel_id, status=BookingStatus.CONFIRMED)
+        .select_related("mentor__user")
+        .order_by("pk")
+    )
+    names = [other.mentor.user.display_name for other in others]
+    if not names:
+        return ""
+    return f" The panel goes ahead with {names_in_words(names)}."
+
+
 def _cancelled(change: _Change) -> None:
     booking, actor = change.booking, change.actor
     was_confirmed = booking.confirmed_at is not None
@@ -335,6 +408,7 @@ def _cancelled(change: _Change) -> None:
         if was_confirmed:
             body = (
                 f"Your session with {other.display_name} on {_when(booking, person)} is cancelled."
+                + _panel_goes_ahead(booking, person)
             )
         else:
             body = f"The request for {_when(booking, person)} is cancelled; nothing is booked."
@@ -395,3 +469,66 @@ _HANDLERS = {
         reader=attrgetter("counterpart"),
     ),
 }
+
+
+# Panels and group sessions
+
+
+def panel_confirmed(panel: Panel, bookings: list[Booking]) -> None:
+    """Tell the mentee once that the whole panel is confirmed, with one calendar invite per
+    mentor (each mentor's part is an event of its own, cancelled on its own), and each
+    mentor of their session and who else is on the panel. Runs after commit."""
+    mentee = panel.mentee
+    names = [booking.mentor.user.display_name for booking in bookings]
+    first = bookings[0]
+    notification_send(
+        recipient=mentee,
+        kind="panel.confirmed",
+        title=f"Your panel with {names_in_words(names)} is confirmed",
+        body=f"Your {panel.minutes}-minute panel session with {names_in_words(names)} is confirmed "
+        f"for {_when(first, mentee)}."
+        + _objective(first)
+        + _joining(first)
+        + "\n\nThe attached invites add the session to your calendar, one for each mentor.",
+        url=session_path(first),
+        attachments=[
+            invite for booking in bookings for invite in _attachments(booking, mentee, "REQUEST")
+        ],
+    )
+    for booking in bookings:
+        mentor = booking.mentor.user
+        others = [other.mentor.user.display_name for other in bookings if other.pk != booking.pk]
+        _tell(
+            mentor,
+            booking,
+            "booking.confirmed",
+            f"New panel session with {mentee.display_name}",
+            f"{mentee.display_name} booked a {panel.minutes}-minute panel session with you "
+            f"and {names_in_words(others)} on {_when(booking, mentor)}: you all meet in one call."
+            + _objective(booking)
+            + _joining(booking)
+            + _INVITE_ADDED,
+            invite="REQUEST",
+        )
+        tasks.reminders_schedule(booking)
+
+
+def group_cancelled(group: GroupSession, seats: list[Booking]) -> None:
+    """Tell each mentee whose seat the mentor's cancellation of ``group`` cancelled (a
+    confirmed seat's invite removes it from their calendar). Runs after commit."""
+    mentor = group.mentor.user
+    for seat in seats:
+        mentee = seat.mentee
+        confirmed = seat.confirmed_at is not None
+        refund = " Anything you paid for the seat is refunded in full." if seat.price_minor else ""
+        _tell(
+            mentee,
+            seat,
+            "group.cancelled",
+            f"{mentor.display_name} cancelled the group session “{group.title}”",
+            f"The group session “{group.title}” on {_when(seat, mentee)} is cancelled."
+            + refund
+            + _reason(seat, mentor)
+            + (_INVITE_REMOVED if confirmed else ""),
+            invite="CANCEL" if confirmed else None,
+        )

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import BigIntegerField, F, Max, Q, QuerySet, Value
 
 from headstrt.accounts.models import MentorProfile, User
 from headstrt.core.errors import NotFound
@@ -16,6 +16,8 @@ from headstrt.scheduling.models import (
     Booking,
     BookingStatus,
     CalendarFeed,
+    GroupSession,
+    GroupSessionStatus,
     SchedulingPolicy,
 )
 from headstrt.scheduling.slots import (
@@ -65,7 +67,12 @@ def busy_intervals_of_people(
     now: datetime,
     exclude: Booking | None = None,
 ) -> dict[int, list[tuple[datetime, datetime]]]:
-    """``busy_intervals`` for several people in one query, keyed by user id."""
+    """``busy_intervals`` for several people in one query, keyed by user id.
+
+    A mentor's open group session is busy time from the moment it is offered, and counts
+    as one session however many seats it has. ``exclude`` leaves out a booking being
+    checked again, and with it the other bookings of its panel, which share its time.
+    """
     ids = [user.pk for user in users]
     bookings = (
         Booking.objects.filter(status__in=OCCUPYING)
@@ -75,18 +82,43 @@ def busy_intervals_of_people(
     )
     if exclude is not None:
         bookings = bookings.exclude(pk=exclude.pk)
+        if exclude.panel_id is not None:
+            bookings = bookings.exclude(panel_id=exclude.panel_id)
+    groups = GroupSession.objects.filter(
+        mentor__user__in=ids,
+        status=GroupSessionStatus.OPEN,
+        start__lt=end,
+        start__gte=start - _LONGEST_SESSION,
+    ).order_by()
     # One side at a time, so each uses its (person, start) index: one OR across the join to
     # the mentor's user makes the database read every booking of everyone in the window.
-    # UNION drops the second copy of a booking between two of ``users``.
-    columns = ("pk", "mentee_id", "mentor__user_id", "start", "end")
+    # UNION drops the second copy of a booking between two of ``users``. Group sessions
+    # come in the same query as rows without a mentee.
+    columns = ("pk", "mentee_id", "mentor__user_id", "start", "end", "group_id")
     rows = (
         bookings.filter(mentee__in=ids)
         .values_list(*columns)
-        .union(bookings.filter(mentor__user__in=ids).values_list(*columns))
+        .union(
+            bookings.filter(mentor__user__in=ids).values_list(*columns),
+            groups.values_list(
+                "pk",
+                Value(None, output_field=BigIntegerField()),
+                "mentor__user_id",
+                "start",
+                "end",
+                F("pk"),
+            ),
+        )
     )
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
-    for _, mentee_id, mentor_user_id, row_start, row_end in rows:
-        for person in {mentee_id, mentor_user_id}.intersection(ids):
+    for _, mentee_id, mentor_user_id, row_start, row_end, group_id in rows:
+        if mentee_id is None:  # a group session: its mentor's time
+            people = {mentor_user_id}
+        elif group_id is not None:  # a seat: its mentee's (the mentor's is the group's row)
+            people = {mentee_id}
+        else:
+            people = {mentee_id, mentor_user_id}
+        for person in people.intersection(ids):
             busy.setdefault(person, []).append((row_start, row_end))
     return busy
 
@@ -198,7 +230,7 @@ def booking_get_for_participant(*, booking_id: str, user: User) -> Booking:
     if not isinstance(booking_id, str):
         raise NotFound("No such session.")
     booking = (
-        Booking.objects.select_related("mentor__user", "mentee", "situation")
+        Booking.objects.select_related("mentor__user", "mentee", "situation", "panel", "group")
         .filter(public_id=booking_id)
         .filter(Q(mentee=user) | Q(mentor__user=user))
         .first()
@@ -253,6 +285,7 @@ def calendar_feed_owner(*, token_hash: str) -> User | None:
 def booking_actions(*, booking: Booking, user: User, now: datetime) -> frozenset[str]:
     """What ``user`` may do with ``booking`` now: any of ``checkout``, ``accept``,
     ``decline``, ``reschedule``, ``cancel``, ``complete``, ``report_no_show``, ``join``.
+    A panel's part and a group session's seat are never rescheduled alone.
 
     The web page shows these buttons and the API lists them; the services enforce the same
     rules, so a stale page gets a clear error rather than a wrong change.
@@ -262,13 +295,17 @@ def booking_actions(*, booking: Booking, user: User, now: datetime) -> frozenset
         return frozenset()
     status = booking.status
     actions = set()
-    if status == BookingStatus.HELD and party == "mentee":
+    # A mentor's part of a panel is checked out with the whole panel; it and a seat in a
+    # group session keep the time they share with the others.
+    if status == BookingStatus.HELD and party == "mentee" and booking.panel_id is None:
         actions.add("checkout")
     open_request = status == BookingStatus.REQUESTED and booking.respond_by > now
     if open_request and party == "mentor":
         actions |= {"accept", "decline"}
     if (status == BookingStatus.CONFIRMED or open_request) and now < booking.start:
-        actions |= {"reschedule", "cancel"}
+        actions.add("cancel")
+        if booking.panel_id is None and booking.group_id is None:
+            actions.add("reschedule")
     if status == BookingStatus.CONFIRMED:
         if booking.start - JOIN_EARLY <= now <= booking.end:
             actions.add("join")
@@ -361,19 +398,28 @@ def booking_refs_of(*, user: User) -> list[str]:
 def sessions_count_by_mentor(
     *, mentor_ids: Sequence[int], start: datetime, end: datetime
 ) -> dict[int, int]:
-    """How many confirmed sessions and open requests each mentor has starting in
-    ``start``..``end`` (one query; mentors with none are absent)."""
-    rows = (
+    """How many confirmed sessions, open requests and open group sessions each mentor has
+    starting in ``start``..``end`` (one query; mentors with none are absent). A group
+    session counts once, however many seats it has."""
+    window = {"mentor_id__in": mentor_ids, "start__gte": start, "start__lt": end}
+    sessions = (
         Booking.objects.filter(
-            mentor_id__in=mentor_ids,
-            start__gte=start,
-            start__lt=end,
+            group__isnull=True,
             status__in=[BookingStatus.CONFIRMED, BookingStatus.REQUESTED],
+            **window,
         )
-        .values("mentor_id")
-        .annotate(count=Count("id"))
+        .order_by()
+        .values_list("mentor_id", "pk")
     )
-    return {row["mentor_id"]: row["count"] for row in rows}
+    groups = (
+        GroupSession.objects.filter(status=GroupSessionStatus.OPEN, **window)
+        .order_by()
+        .values_list("mentor_id", "pk")
+    )
+    counts: dict[int, int] = {}
+    for mentor_id, _ in sessions.union(groups, all=True):
+        counts[mentor_id] = counts.get(mentor_id, 0) + 1
+    return counts
 
 
 def last_session_end_by_mentor(*, mentor_ids: Sequence[int], now: datetime) -> dict[int, datetime]:

@@ -176,6 +176,17 @@ def _from_seconds(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+def length_check(availability: Availability, minutes: int) -> None:
+    """Refuse a session length the mentor does not offer."""
+    if minutes not in availability.offered_minutes:
+        offered = ", ".join(str(length) for length in sorted(availability.offered_minutes))
+        raise DomainError(
+            "length_not_offered",
+            f"This mentor offers sessions of {offered or 'no'} minutes, not {minutes}.",
+            field="minutes",
+        )
+
+
 def slots_compute(
     availability: Availability,
     *,
@@ -186,13 +197,7 @@ def slots_compute(
     busy: Iterable[tuple[datetime, datetime]] = (),
 ) -> list[Slot]:
     """Free slots of ``minutes`` between ``start`` and ``end``, sorted, in UTC."""
-    if minutes not in availability.offered_minutes:
-        offered = ", ".join(str(length) for length in sorted(availability.offered_minutes))
-        raise DomainError(
-            "length_not_offered",
-            f"This mentor offers sessions of {offered or 'no'} minutes, not {minutes}.",
-            field="minutes",
-        )
+    length_check(availability, minutes)
     zone = zone_of(availability.zone)
     length = minutes * 60
     low = max(_to_seconds(start), _to_seconds(now) + availability.minimum_notice_minutes * 60)

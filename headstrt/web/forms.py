@@ -208,8 +208,15 @@ class MentorProfileForm(DomainForm):
         help_text="At most how many sessions you take in a week (1 to 40).",
         widget=forms.NumberInput(attrs={"min": 1, "max": 40, "class": "input--short"}),
     )
+    answer_price = forms.CharField(
+        label="Price of a written answer",
+        required=False,
+        help_text="Mentees can ask several mentors at once for a written perspective on their "
+        "situation. In the currency above, such as 15 or 12.50; 0 means free. Leave it blank "
+        "if you do not answer in writing.",
+    )
 
-    price_fields = [f"price_{minutes}" for minutes in SessionLength.values]
+    price_fields = [f"price_{minutes}" for minutes in SessionLength.values] + ["answer_price"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,6 +241,13 @@ class MentorProfileForm(DomainForm):
                 offers[minutes] = validate_session_price(Money.from_major(raw, currency)).minor
             except DomainError as error:
                 self.add_error(f"price_{minutes}", error.message)
+        raw = (data.get("answer_price") or "").strip()
+        data["answer_price_minor"] = None
+        if raw:
+            try:
+                data["answer_price_minor"] = Money.from_major(raw, currency).minor
+            except DomainError as error:
+                self.add_error("answer_price", error.message)
         data["currency"] = currency
         data["offers"] = offers
         return data
@@ -247,6 +261,7 @@ class MentorProfileForm(DomainForm):
             "currency": data["currency"],
             "offers": data["offers"],
             "weekly_capacity": data["weekly_capacity"],
+            "answer_price_minor": data["answer_price_minor"],
         }
 
     @classmethod
@@ -258,6 +273,9 @@ class MentorProfileForm(DomainForm):
             "currency": profile.currency,
             "weekly_capacity": profile.weekly_capacity,
         }
+        if profile.answer_price_minor is not None:
+            answer = Money(profile.answer_price_minor, profile.currency)
+            initial["answer_price"] = answer.major if answer.minor else 0
         for offer in profile.offers.all():
             price = Money(offer.price_minor, profile.currency)
             initial[f"price_{offer.minutes}"] = price.major if price.minor else 0

@@ -31,6 +31,7 @@ def queries(fetch) -> int:
     return len(captured)
 
 
+@pytest.mark.usefixtures("steady_index_refresh")
 def test_matches_cost_a_fixed_number_of_queries(api, person, client):
     situation = SituationFactory(mentee=person, text=TEXT)
     client.force_login(person)

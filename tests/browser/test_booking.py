@@ -97,7 +97,7 @@ def test_a_mentee_books_a_session_and_the_mentor_sees_it(new_page):
     # The mentor finds it under Sessions, on their own clock.
     desk = new_page()
     log_in(desk, "nia@example.org")
-    desk.get_by_role("link", name="Sessions").click()
+    desk.get_by_role("link", name="Sessions", exact=True).click()
     desk.get_by_role("heading", name="My sessions").wait_for()
     assert desk.get_by_text("You mentor Mia Mentee").is_visible()
     assert_accessible(desk)

@@ -1,7 +1,7 @@
-"""Neutral mediators: nobody tied to either party (a session, a review or a dispute message
-between them, or a session with someone who had one with a party) is ever assigned; the
-least loaded neutral mediator is; with none available staff are alerted and the dispute
-tries again in 24 hours."""
+"""Neutral mediators: nobody tied to either party (a session, a written answer, a review or a
+dispute message between them, or a session with someone who had one with a party) is ever
+assigned; the least loaded neutral mediator is; with none available staff are alerted and
+the dispute tries again in 24 hours."""
 
 from datetime import timedelta
 
@@ -14,6 +14,7 @@ from headstrt.disputes.mediators import mediators_eligible
 from headstrt.disputes.models import Assignment, AuditEntry, DisputeMessage, DisputeStatus
 from headstrt.messaging.models import Notification
 from headstrt.network.graph import neighbours, within_two_hops
+from headstrt.perspectives.models import AskStatus, PerspectiveAsk, PerspectiveRequest
 from headstrt.reviews.models import Review
 from headstrt.scheduling.models import Booking, BookingStatus
 from tests.disputes.cases import (
@@ -75,6 +76,26 @@ def test_neighbours_are_people_with_a_confirmed_session_review_or_dispute_messag
     assert mentee.pk in neighbours([reviewer.user_id])
 
 
+def test_a_written_answer_ties_the_mentee_and_the_mentor_an_unanswered_ask_does_not(mentee, frozen):
+    answerer = mediator(display_name="Ana Answerer")
+    request = PerspectiveRequest.objects.create(
+        mentee=mentee, question="How do I ask for a raise?", created_at=frozen.now
+    )
+    ask = PerspectiveAsk.objects.create(
+        request=request,
+        mentor=MentorProfileFactory(user=answerer.user),
+        price_minor=0,
+        currency="EUR",
+        status=AskStatus.ASKED,
+        created_at=frozen.now,
+    )
+    assert answerer.user_id not in neighbours([mentee.pk])
+    ask.status = AskStatus.ANSWERED
+    ask.save(update_fields=["status"])
+    assert answerer.user_id in neighbours([mentee.pk])
+    assert mentee.pk in neighbours([answerer.user_id])
+
+
 def test_within_two_hops_reaches_the_neighbours_neighbours(session, mentor, mentee, pool):
     near = within_two_hops([mentor.user.pk, mentee.pk])
     assert near == {
@@ -88,9 +109,9 @@ def test_within_two_hops_reaches_the_neighbours_neighbours(session, mentor, ment
 
 
 def test_neighbours_queries_are_bounded(session, mentor, mentee, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         neighbours([mentor.user.pk, mentee.pk])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         within_two_hops([mentor.user.pk, mentee.pk])
 
 

@@ -1,5 +1,9 @@
 """Booking services: hold a slot, check out, answer requests, reschedule, cancel, close.
 
+The same paths serve a mentor's part of a panel and a mentee's seat in a group session
+(bookings with ``panel`` or ``group``): those confirm at once whatever the mentor's policy,
+and keep the time they share with the rest of their panel or group.
+
 Every service runs in one transaction that first locks the people involved (their user
 rows, in id order), so two bookings for one person are decided one after the other; on
 SQLite the IMMEDIATE transaction mode serializes writers anyway. On PostgreSQL exclusion
@@ -24,10 +28,13 @@ from headstrt.scheduling.models import (
     Booking,
     BookingStatus,
     Confirmation,
+    GroupSession,
+    GroupSessionStatus,
     Party,
     ReliabilityEvent,
     ReliabilityKind,
 )
+from headstrt.scheduling.panel_reads import live
 from headstrt.scheduling.selectors import (
     CLOSE_WINDOW,
     booking_actions,
@@ -37,7 +44,7 @@ from headstrt.scheduling.selectors import (
     person_is_paused,
     scheduling_policy_for_mentor,
 )
-from headstrt.scheduling.slots import mentor_availability, slots_compute
+from headstrt.scheduling.slots import length_check, mentor_availability, slots_compute
 from headstrt.scheduling.video import video_room_url
 
 HOLD_MINUTES = 10
@@ -120,6 +127,7 @@ def _check_slot(
         raise DomainError(
             "invalid_minutes", "Session length is a number of minutes.", field="minutes"
         )
+    length_check(availability, minutes)  # before any arithmetic on an absurd length
     end = start + timedelta(minutes=minutes)
     # Not ``<=``: with no minimum notice a slot may start at this very instant, and every
     # offered slot must be bookable.
@@ -128,7 +136,7 @@ def _check_slot(
             "in_past", "That time has already passed. Pick a slot to come.", field="start"
         )
     window = {"start": start - timedelta(minutes=1), "end": end + timedelta(minutes=1), "now": now}
-    offered = slots_compute(availability, minutes=minutes, **window)  # refuses unoffered lengths
+    offered = slots_compute(availability, minutes=minutes, **window)
     if not any(slot.start == start for slot in offered):
         notice = timedelta(minutes=availability.minimum_notice_minutes)
         if start < now + notice:
@@ -165,6 +173,43 @@ def _check_slot(
     return end
 
 
+def _check_seat(
+    *, group_pk: int, mentee: User, now: datetime, booking: Booking | None = None
+) -> GroupSession:
+    """The group session, row-locked, if ``mentee`` may have a seat in it now (``booking``
+    being their seat checked again); otherwise a ``DomainError`` saying why not."""
+    group = GroupSession.objects.select_for_update().get(pk=group_pk)
+    if group.status == GroupSessionStatus.CANCELLED:
+        raise DomainError(
+            "group_cancelled", "This group session was cancelled by its mentor.", status=409
+        )
+    if group.start <= now:
+        raise DomainError(
+            "too_late", "This group session has already started: seats are closed.", status=409
+        )
+    seats = group.seats.filter(live(now))
+    if booking is not None:
+        seats = seats.exclude(pk=booking.pk)
+    if seats.filter(mentee=mentee).exists():
+        raise DomainError(
+            "already_seated", "You already have a seat in this group session.", status=409
+        )
+    if seats.count() >= group.capacity:
+        raise DomainError(
+            "group_full",
+            f"All {group.capacity} seats of this group session are taken.",
+            status=409,
+        )
+    busy = busy_intervals(user=mentee, start=group.start, end=group.end, now=now, exclude=booking)
+    if any(start < group.end and end > group.start for start, end in busy):
+        raise DomainError(
+            "mentee_busy",
+            "You already have a session or a booking in progress at that time.",
+            status=409,
+        )
+    return group
+
+
 def _release_lapsed(*, users: tuple[User, ...], now: datetime) -> None:
     """Mark the people's lapsed holds and unanswered requests expired, so the exclusion
     constraints see only bookings that still hold their time."""
@@ -177,6 +222,13 @@ def _release_lapsed(*, users: tuple[User, ...], now: datetime) -> None:
     )
     for booking in lapsed:
         _expire_request(booking, now=now)
+
+
+def _release_live_holds(mentee: User, *, now: datetime) -> None:
+    """Let go of the person's holds: going back to pick another time never blocks them."""
+    Booking.objects.filter(mentee=mentee, status=BookingStatus.HELD).update(
+        status=BookingStatus.EXPIRED, updated_at=now
+    )
 
 
 def _money_follows(booking: Booking) -> None:
@@ -236,9 +288,7 @@ def booking_hold(
     _lock_people(mentor.user, mentee)
     _release_lapsed(users=(mentor.user, mentee), now=now)
     if release_earlier:
-        Booking.objects.filter(mentee=mentee, status=BookingStatus.HELD).update(
-            status=BookingStatus.EXPIRED, updated_at=now
-        )
+        _release_live_holds(mentee, now=now)
     end = _check_slot(mentor=mentor, mentee=mentee, start=start, minutes=minutes, now=now)
     offer = mentor.offers.get(minutes=minutes)
     return Booking.objects.create(
@@ -284,33 +334,60 @@ def _checkout_check(
         raise DomainError("not_held", "This booking is already checked out.", status=409)
     if booking.status == BookingStatus.EXPIRED or booking.held_until <= now:
         _release_lapsed(users=(booking.mentor.user, mentee), now=now)
-        try:
-            _check_slot(
-                mentor=booking.mentor,
-                mentee=mentee,
-                start=booking.start,
-                minutes=booking.minutes,
-                now=now,
-                booking=booking,
-            )
-        except DomainError as error:
-            if error.code in {"slot_taken", "mentee_busy"}:
-                raise DomainError(
-                    "hold_expired",
-                    "Your hold on this slot ran out and someone else took it. "
-                    "Please pick another slot.",
-                    field="start",
-                    status=409,
-                ) from None
-            raise
+        if booking.group_id is not None:
+            _recheck_seat(booking, mentee=mentee, now=now)
+        else:
+            _recheck_slot(booking, mentee=mentee, now=now)
     return objective, agenda
 
 
-def _checkout_finish(booking: Booking, *, now: datetime) -> Booking:
-    """Confirm the checked booking, or send it to the mentor as a request."""
+def _recheck_slot(booking: Booking, *, mentee: User, now: datetime) -> None:
+    """A lapsed hold checks out while its slot is still free (for a panel's part, the
+    panel's other bookings do not count: they share its time)."""
+    try:
+        _check_slot(
+            mentor=booking.mentor,
+            mentee=mentee,
+            start=booking.start,
+            minutes=booking.minutes,
+            now=now,
+            booking=booking,
+        )
+    except DomainError as error:
+        if error.code in {"slot_taken", "mentee_busy"}:
+            raise DomainError(
+                "hold_expired",
+                "Your hold on this slot ran out and someone else took it. "
+                "Please pick another slot.",
+                field="start",
+                status=409,
+            ) from None
+        raise
+
+
+def _recheck_seat(booking: Booking, *, mentee: User, now: datetime) -> None:
+    """A lapsed seat hold checks out while the group session still has a seat for it."""
+    try:
+        _check_seat(group_pk=booking.group_id, mentee=mentee, now=now, booking=booking)
+    except DomainError as error:
+        if error.code in {"group_full", "mentee_busy"}:
+            raise DomainError(
+                "hold_expired",
+                "Your hold on this seat ran out and the group session filled up meanwhile, "
+                "or you booked something else at that time.",
+                status=409,
+            ) from None
+        raise
+
+
+def _checkout_finish(booking: Booking, *, now: datetime, notify: bool = True) -> Booking:
+    """Confirm the checked booking, or send it to the mentor as a request. A panel's part
+    and a seat always confirm at once: a panel is booked whole, a group session offered.
+    ``notify=False`` leaves telling the people to the caller."""
     booking.held_until = None
-    policy = scheduling_policy_for_mentor(mentor=booking.mentor)
-    if policy.confirmation == Confirmation.REQUEST:
+    shared = booking.panel_id is not None or booking.group_id is not None
+    policy = None if shared else scheduling_policy_for_mentor(mentor=booking.mentor)
+    if policy is not None and policy.confirmation == Confirmation.REQUEST:
         booking.status = BookingStatus.REQUESTED
         booking.respond_by = min(now + timedelta(hours=policy.response_window_hours), booking.start)
         change = "requested"
@@ -319,8 +396,19 @@ def _checkout_finish(booking: Booking, *, now: datetime) -> Booking:
         booking.confirmed_at = now
         change = "confirmed"
     booking.save()
-    transaction.on_commit(lambda: notices.booking_changed(booking, change))
+    if notify:
+        transaction.on_commit(lambda: notices.booking_changed(booking, change))
     return booking
+
+
+def _refuse_panel_part(booking: Booking) -> None:
+    """A panel is checked out whole (``panel_checkout``), never one mentor at a time."""
+    if booking.panel_id is not None:
+        raise DomainError(
+            "part_of_panel",
+            "This session is part of a panel: check out the whole panel from its page.",
+            status=409,
+        )
 
 
 @_overlap_refused
@@ -335,6 +423,7 @@ def booking_checkout(
     ``headstrt.payments.services.booking_pay``, which takes the payment in between.
     """
     booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    _refuse_panel_part(booking)
     if booking.price_minor > 0:
         raise DomainError(
             "payment_required",
@@ -357,6 +446,7 @@ def booking_checkout_start(
     slot is held ``HOLD_MINUTES`` from now (a lapsed hold too, while nobody took the slot).
     ``booking_checkout_finish`` completes it once paid."""
     booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    _refuse_panel_part(booking)
     now = clock.now()
     booking.objective, booking.agenda = _checkout_check(
         booking, mentee=mentee, objective=objective, agenda=agenda, now=now
@@ -374,6 +464,7 @@ def booking_checkout_finish(*, mentee: User, booking_id: object) -> Booking:
     confirmed or requested as the mentor's policy says; ``hold_expired`` when the hold
     lapsed and someone else took the slot."""
     booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    _refuse_panel_part(booking)
     now = clock.now()
     _checkout_check(
         booking, mentee=mentee, objective=booking.objective, agenda=booking.agenda, now=now
@@ -415,21 +506,35 @@ def booking_create(
     yet, the slot stays held and calling ``booking_pay`` again learns the outcome. Call it
     outside any transaction, as the payment is taken outside one.
     """
-    # Checked before the hold, which commits on its own: bad text leaves nothing behind.
+    return booking_hold_and_check_out(
+        lambda: booking_hold(
+            mentee=mentee,
+            mentor_id=mentor_id,
+            start=start,
+            minutes=minutes,
+            situation_id=situation_id,
+            # The hold commits before the checkout or payment: another call of the same
+            # person in flight must not release it, but be refused as ``mentee_busy``.
+            release_earlier=False,
+        ),
+        mentee=mentee,
+        objective=objective,
+        agenda=agenda,
+        source=source,
+    )
+
+
+def booking_hold_and_check_out(
+    hold, *, mentee: User, objective: str | None, agenda: str | None, source: str | None
+) -> Booking:
+    """Take the hold ``hold()`` makes and check it out at once, paying with ``source``
+    when it has a price; see ``booking_create``. The text is checked before the hold,
+    which commits on its own, so bad text leaves nothing behind."""
     clean_text(
         objective, field="objective", label="Objective", max_length=MAX_OBJECTIVE, required=True
     )
     clean_text(agenda, field="agenda", label="Agenda", max_length=MAX_AGENDA)
-    held = booking_hold(
-        mentee=mentee,
-        mentor_id=mentor_id,
-        start=start,
-        minutes=minutes,
-        situation_id=situation_id,
-        # The hold commits before the checkout or payment: another call of the same person
-        # in flight must not release it, but be refused as ``mentee_busy``.
-        release_earlier=False,
-    )
+    held = hold()
     try:
         if held.price_minor == 0:
             return booking_checkout(
@@ -446,8 +551,9 @@ def booking_create(
         )
     except DomainError as refused:
         if refused.code != "payment_pending":
+            now = clock.now()
             Booking.objects.filter(pk=held.pk, status=BookingStatus.HELD).update(
-                status=BookingStatus.CANCELLED, ended_at=clock.now(), updated_at=clock.now()
+                status=BookingStatus.CANCELLED, ended_at=now, updated_at=now
             )
         raise
 
@@ -536,6 +642,14 @@ def booking_reschedule(*, user: User, booking_id: object, start: object) -> Book
     booking = _booking_for_update(booking_id=booking_id, user=user)
     now = clock.now()
     _changeable(booking, now=now, action="rescheduled")
+    if booking.panel_id is not None or booking.group_id is not None:
+        together = "a panel" if booking.panel_id is not None else "a group session"
+        raise DomainError(
+            "not_movable",
+            f"This session is part of {together}, which takes place at one time for everyone "
+            "in it, so it cannot be moved alone. Cancel it instead if you cannot make it.",
+            status=409,
+        )
     start = _aware_start(start)
     if start == booking.start:
         raise DomainError("same_time", "The session is already at that time.", field="start")
@@ -562,7 +676,8 @@ def booking_cancel(*, user: User, booking_id: object, reason: str | None = "") -
     """Cancel a session or request before it starts, or release one's own hold.
 
     Cancelling a confirmed session within 24 hours of its start is recorded as a late
-    cancellation of the person who cancelled.
+    cancellation of the person who cancelled. Releasing the hold of one mentor of a panel
+    releases the whole panel's hold: a panel is booked all or none.
     """
     booking = _booking_for_update(booking_id=booking_id, user=user)
     now = clock.now()
@@ -570,12 +685,32 @@ def booking_cancel(*, user: User, booking_id: object, reason: str | None = "") -
     if booking.status == BookingStatus.HELD:
         if booking.mentee_id != user.pk:
             raise PermissionDenied("Only the mentee can release a hold.")
-        booking.status = BookingStatus.CANCELLED
-        booking.ended_at, booking.ended_by = now, user
-        booking.save(update_fields=["status", "ended_at", "ended_by", "updated_at"])
+        held = Booking.objects.filter(pk=booking.pk)
+        if booking.panel_id is not None:
+            held = Booking.objects.filter(panel_id=booking.panel_id)
+        held.filter(status=BookingStatus.HELD).update(
+            status=BookingStatus.CANCELLED, ended_at=now, ended_by=user, updated_at=now
+        )
+        booking.refresh_from_db()
         return booking
     _changeable(booking, now=now, action="cancelled")
-    if booking.status == BookingStatus.CONFIRMED and is_late_change(booking, now=now):
+    return _cancel_changeable(booking, user=user, reason=reason, now=now)
+
+
+def _cancel_changeable(
+    booking: Booking,
+    *,
+    user: User,
+    reason: str,
+    now: datetime,
+    lapse: bool = True,
+    notify: bool = True,
+) -> Booking:
+    """Cancel a confirmed session or open request, checked ``_changeable``, with its
+    participants locked: the money follows and, unless ``notify`` is false, both sides
+    hear of it. ``lapse=False`` records no late cancellation (one act cancelling several
+    sessions counts once)."""
+    if lapse and booking.status == BookingStatus.CONFIRMED and is_late_change(booking, now=now):
         _record_lapse(booking, person=user, kind=ReliabilityKind.LATE_CANCELLATION, now=now)
     booking.status = BookingStatus.CANCELLED
     booking.ended_at, booking.ended_by, booking.end_reason = now, user, reason
@@ -584,7 +719,8 @@ def booking_cancel(*, user: User, booking_id: object, reason: str | None = "") -
         update_fields=["status", "ended_at", "ended_by", "end_reason", "sequence", "updated_at"]
     )
     _money_follows(booking)
-    transaction.on_commit(lambda: notices.booking_changed(booking, "cancelled"))
+    if notify:
+        transaction.on_commit(lambda: notices.booking_changed(booking, "cancelled"))
     return booking
 
 

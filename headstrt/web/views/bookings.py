@@ -37,7 +37,7 @@ from headstrt.web.refusals import http_refusal
 TABS = [("upcoming", "Upcoming"), ("requests", "Requests to answer"), ("past", "Past")]
 
 
-def _when(moment: datetime, zone: str) -> str:
+def local_when(moment: datetime, zone: str) -> str:
     """A moment as a person in ``zone`` reads it, e.g. "Tuesday 5 March, 17:00"."""
     local = moment.astimezone(zone_of(zone))
     return f"{local:%A} {local.day} {local:%B, %H:%M}"
@@ -55,6 +55,8 @@ def _session_url(booking_id: str) -> str:
 
 
 def _picker_url(booking: Booking, *, reschedule: bool = False) -> str:
+    if booking.group_id is not None:
+        return reverse("web:group_detail", args=[booking.group.public_id])
     url = reverse("web:book", args=[booking.mentor.user.public_id])
     if reschedule:
         return f"{url}?reschedule={booking.public_id}"
@@ -275,7 +277,7 @@ def book(request, public_id: str):
         return _picker(request, mentor, booking=booking, error=error.message)
     if booking is not None:
         messages.success(
-            request, f"The session is moved to {_when(moved.start, request.user.time_zone)}."
+            request, f"The session is moved to {local_when(moved.start, request.user.time_zone)}."
         )
         return redirect(_session_url(moved.public_id))
     return redirect("web:session_checkout", held.public_id)
@@ -322,7 +324,7 @@ def checkout(request, booking_id: str):
         else:
             mentor_name = booking.mentor.user.display_name
             if booking.status == BookingStatus.REQUESTED:
-                when = _when(booking.respond_by, request.user.time_zone)
+                when = local_when(booking.respond_by, request.user.time_zone)
                 done = f"Your request is sent to {mentor_name}, who has until {when} to answer."
             else:
                 done = f"Your session with {mentor_name} is confirmed."
@@ -336,7 +338,8 @@ def checkout(request, booking_id: str):
         "booking": booking,
         "form": form,
         "now": now,
-        "is_request": policy.confirmation == Confirmation.REQUEST,
+        # A seat confirms at once, whatever the mentor's policy for single sessions.
+        "is_request": policy.confirmation == Confirmation.REQUEST and booking.group_id is None,
         "response_window_hours": policy.response_window_hours,
         "lapsed": booking.status == BookingStatus.EXPIRED or booking.held_until <= now,
         "declined": declined,

@@ -115,6 +115,9 @@ def _matches_page(request, situation, *, form=None, partial: bool = False, done:
         "form": form,
         "result": result,
         "shared_ids": {share.mentor.public_id for share in situation.shares.all()},
+        "answering": [m for m in result.matches if m.mentor.answer_price_minor is not None]
+        if result
+        else [],
         "relaxations": [
             (relaxation, RELAX_LABELS.get(relaxation.filter, ""))
             for relaxation in (result.relaxations if result else [])
