@@ -6,7 +6,7 @@ from functools import partial
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema
 
-from headstrt.api.idempotency import idempotency_key, idempotent_response
+from headstrt.api.idempotency import idempotency_key, idempotent_object_response
 from headstrt.api.schemas import (
     BookingIn,
     BookingListQuery,
@@ -38,27 +38,8 @@ def booking_body(request: HttpRequest, booking_id: str) -> dict:
     return BookingOut.model_validate(booking, context={"request": request}).model_dump(mode="json")
 
 
-def _answer(
-    request: HttpRequest,
-    *,
-    key: str | None,
-    scope: str,
-    parameters: dict,
-    status: int,
-    change: Callable[[], Booking],
-    atomic: bool = True,
-) -> JsonResponse:
-    """Run ``change`` once per idempotency key and answer ``status`` with the booking it
-    leaves, as the caller sees it; ``atomic=False`` for changes that take a payment, which
-    must run outside a transaction."""
-
-    def run() -> tuple[int, dict]:
-        booking = change()
-        return status, booking_body(request, booking.public_id)
-
-    return idempotent_response(
-        request, key=key, scope=scope, parameters=parameters, run=run, atomic=atomic
-    )
+# Changes answer with the booking they leave, once per idempotency key.
+_answer = partial(idempotent_object_response, body=booking_body)
 
 
 def _new_booking(

@@ -1,6 +1,7 @@
 """The ``Idempotency-Key`` header of API endpoints that create bookings or move money."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Header
@@ -41,3 +42,26 @@ def idempotent_response(
     if answer.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def idempotent_object_response(
+    request: HttpRequest,
+    *,
+    key: str | None,
+    scope: str,
+    parameters: dict,
+    status: int,
+    change: Callable[[], Any],
+    body: Callable[[HttpRequest, str], dict],
+    atomic: bool = True,
+) -> JsonResponse:
+    """Run ``change`` once per key and answer ``status`` with ``body`` of the object it
+    leaves (read afresh by its public id, as the caller sees it); ``atomic=False`` for
+    changes that take a payment, which must run outside a transaction."""
+
+    def run() -> tuple[int, dict]:
+        return status, body(request, change().public_id)
+
+    return idempotent_response(
+        request, key=key, scope=scope, parameters=parameters, run=run, atomic=atomic
+    )

@@ -1,10 +1,10 @@
 """Panels: the common slots of several mentors, holding and paying for a panel, reading and
 cancelling it."""
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django.views.decorators.cache import never_cache
 from ninja import Query, Router
 from ninja.decorators import decorate_view
@@ -19,7 +19,7 @@ from headstrt.api.gathering_schemas import (
     PanelSlotsOut,
     PanelSlotsQuery,
 )
-from headstrt.api.idempotency import idempotency_key, idempotent_response
+from headstrt.api.idempotency import idempotency_key, idempotent_object_response
 from headstrt.api.payments import refuse_if_too_many_charges
 from headstrt.api.schemas import ReasonIn, in_utc
 from headstrt.core import clock
@@ -49,26 +49,8 @@ def panel_body(request: HttpRequest, panel_id: str) -> dict:
     return PanelOut.model_validate(panel, context={"request": request}).model_dump(mode="json")
 
 
-def _answer(
-    request: HttpRequest,
-    *,
-    key: str | None,
-    scope: str,
-    parameters: dict,
-    status: int,
-    change: Callable[[], object],
-    atomic: bool = True,
-) -> JsonResponse:
-    """Run ``change`` once per idempotency key and answer ``status`` with the panel it
-    leaves; ``atomic=False`` for changes that take a payment outside a transaction."""
-
-    def run() -> tuple[int, dict]:
-        panel = change()
-        return status, panel_body(request, panel.public_id)
-
-    return idempotent_response(
-        request, key=key, scope=scope, parameters=parameters, run=run, atomic=atomic
-    )
+# Changes answer with the panel they leave, once per idempotency key.
+_answer = partial(idempotent_object_response, body=panel_body)
 
 
 # --- common slots ----------------------------------------------------------------------------
