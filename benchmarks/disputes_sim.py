@@ -458,7 +458,7 @@ def two_hops(adjacency: dict[int, set[int]], people: tuple[int, ...]) -> set[int
 def ties() -> list[tuple[datetime, int, int]]:
     """Every tie with the moment it appeared: a session confirmed at some point, a review,
     a dispute message (to each other person on that dispute)."""
-    from headstrt.disputes.models import DisputeMessage
+    from headstrt.messaging.models import Message
     from headstrt.reviews.models import Review
     from headstrt.scheduling.models import Booking
 
@@ -469,8 +469,12 @@ def ties() -> list[tuple[datetime, int, int]]:
         ).values_list("confirmed_at", "mentee_id", "mentor__user_id")
     ]
     found += Review.objects.values_list("created_at", "author_id", "subject_id")
-    for sent, author, opener, respondent in DisputeMessage.objects.values_list(
-        "created_at", "author_id", "dispute__opener_id", "dispute__respondent_id"
+    dispute_messages = Message.objects.filter(conversation__dispute__isnull=False)
+    for sent, author, opener, respondent in dispute_messages.values_list(
+        "created_at",
+        "author_id",
+        "conversation__dispute__opener_id",
+        "conversation__dispute__respondent_id",
     ):
         found += [(sent, author, other) for other in (opener, respondent) if other != author]
     return sorted(found)

@@ -219,6 +219,17 @@ HEADSTRT_MEDIATION_HOURS = int(os.environ.get("HEADSTRT_MEDIATION_HOURS", "72"))
 HEADSTRT_PROPOSAL_HOURS = int(os.environ.get("HEADSTRT_PROPOSAL_HOURS", "48"))
 # Mentors are paid out once a day, when their earnings reach this many minor units.
 HEADSTRT_PAYOUT_MINIMUM_MINOR = int(os.environ.get("HEADSTRT_PAYOUT_MINIMUM_MINOR", "2000"))
+# Conversations: the largest file a message may carry, and how many messages a person may
+# send per minute across all their conversations.
+HEADSTRT_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("HEADSTRT_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024))
+)
+HEADSTRT_MESSAGES_PER_MINUTE = int(os.environ.get("HEADSTRT_MESSAGES_PER_MINUTE", "30"))
+# Live updates of a conversation page (server-sent events): how often the stream looks for new
+# messages, and how long one stream lasts before the browser reconnects, so a worker is
+# never held for ever.
+HEADSTRT_STREAM_POLL_SECONDS = float(os.environ.get("HEADSTRT_STREAM_POLL_SECONDS", "1"))
+HEADSTRT_STREAM_SECONDS = float(os.environ.get("HEADSTRT_STREAM_SECONDS", "25"))
 if HEADSTRT_PAYMENT_PROVIDER not in {"test", "stripe"}:
     raise RuntimeError('HEADSTRT_PAYMENT_PROVIDER must be "test" or "stripe".')
 if PRODUCTION and HEADSTRT_PAYMENT_PROVIDER == "test" and not HEADSTRT_ALLOW_TEST_PROVIDER:

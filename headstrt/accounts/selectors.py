@@ -194,8 +194,9 @@ def parse_price_filter(amount: str | None, currency: str | None) -> Money | None
 
 def account_export(*, user: User) -> dict:
     """Everything the platform holds about the person, as JSON-ready data."""
-    # matching and scheduling build on accounts, so they are imported here
+    # matching, scheduling and messaging build on accounts, so they are imported here
     from headstrt.matching.selectors import situations_export
+    from headstrt.messaging.selectors import messaging_export
     from headstrt.scheduling.selectors import scheduling_export
 
     mentor = mentor_profile_for_owner(user=user)
@@ -259,4 +260,5 @@ def account_export(*, user: User) -> dict:
         ],
         **situations_export(mentee=user),
         **scheduling_export(user=user),
+        **messaging_export(user=user),
     }

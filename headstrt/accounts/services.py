@@ -124,8 +124,9 @@ def account_delete(*, user: User) -> None:
     to come are cancelled first (and refunded), so the other side is told. Refused while a
     session's payment waits in escrow, which could no longer be settled, and for someone in
     a dispute's record, which is kept."""
-    # scheduling, payments and disputes build on accounts, so they are imported here
+    # scheduling, payments, disputes and messaging build on accounts, so they are imported here
     from headstrt.disputes.selectors import person_in_dispute_record
+    from headstrt.messaging.attachments import attachment_files_delete_on_commit
     from headstrt.payments.ledger import escrow_held_for
     from headstrt.scheduling.selectors import booking_refs_of
     from headstrt.scheduling.services import bookings_cancel_on_departure
@@ -147,6 +148,7 @@ def account_delete(*, user: User) -> None:
         )
     photo = user.photo.name if user.photo else None
     storage = user.photo.storage
+    attachment_files_delete_on_commit(author=user)
     user.delete()
     if photo:
         transaction.on_commit(lambda: storage.delete(photo))

@@ -12,6 +12,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.decorators import decorate_view
 from pydantic import StrictInt
 
+from headstrt.api.conversations import AttachmentOut, attachment_out
 from headstrt.api.idempotency import idempotency_key, idempotent_response
 from headstrt.api.schemas import Input, MoneyOut, Text, in_utc
 from headstrt.core import clock
@@ -163,11 +164,18 @@ class EvidenceOut(Schema):
 class MessageOut(Schema):
     author: PersonOut
     body: str
+    attachments: list[AttachmentOut] = Field(
+        description="Files of the message, for the parties and the case's mediator to download"
+    )
     created_at: datetime
 
     @staticmethod
     def resolve_created_at(message) -> datetime:
         return in_utc(message.created_at)
+
+    @staticmethod
+    def resolve_attachments(message, context) -> list[AttachmentOut]:
+        return [attachment_out(context["request"], file) for file in message.attachments.all()]
 
 
 class ProposalOut(Schema):

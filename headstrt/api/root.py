@@ -6,10 +6,13 @@ from ninja import NinjaAPI, Swagger
 from headstrt.api import (
     availability,
     bookings,
+    conversations,
+    dashboards,
     disputes,
     groups,
     me,
     mentors,
+    network,
     notifications,
     outcomes,
     panels,
@@ -93,3 +96,6 @@ api.add_router("v1/", disputes.router)
 api.add_router("v1/", perspectives.router)
 api.add_router("v1/", panels.router)
 api.add_router("v1/", groups.router)
+api.add_router("v1/", conversations.router)
+api.add_router("v1/", network.router)
+api.add_router("v1/", dashboards.router)

@@ -29,6 +29,7 @@ from headstrt.accounts.models import (
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.core.ids import new_public_ids
+from headstrt.demo.conversations import demo_conversation
 from headstrt.demo.history import FOLLOW_UP_DAYS, REVIEW_WINDOW_DAYS, sketch_history
 from headstrt.demo.perspectives import (
     DEMO_ANSWER_PRICE,
@@ -694,7 +695,8 @@ def demo_logins_create() -> list[DemoLogin]:
 
     The demo mentor gets a past of reviewed sessions (with generated mentees, when the
     population exists) and answers in writing; the demo mentee a free session done two
-    days ago whose review and outcome await them, an upcoming paid one, and a question for
+    days ago whose review and outcome await them, an upcoming paid one (with a
+    conversation about it), and a question for
     written perspectives with one answer in and the demo mentor's awaited. With the
     population, a generated mentee's open question waits in the demo mentor's feed. The
     demo mentor offers a group session about a week ahead. Their
@@ -716,6 +718,7 @@ def demo_logins_create() -> list[DemoLogin]:
         _demo_past_session(mentee=mentee, mentor=mentor)
     if not Booking.objects.filter(mentee=mentee).exclude(status=BookingStatus.COMPLETED).exists():
         _demo_session(mentee=mentee, mentor=mentor)
+    demo_conversation(mentee=mentee, mentor=mentor)
     demo_mentee_question(mentee=mentee, mentor=mentor)
     demo_open_question()
     demo_group_session(mentor=mentor)

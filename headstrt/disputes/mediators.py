@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db.models import Count, Q
 
 from headstrt.disputes.models import Assignment, Dispute, Mediator
-from headstrt.network.graph import within_two_hops
+from headstrt.network.graph import tied_within_two_hops
 
 
 def mediators_eligible(dispute: Dispute, *, now: datetime) -> list[Mediator]:
@@ -14,10 +14,10 @@ def mediators_eligible(dispute: Dispute, *, now: datetime) -> list[Mediator]:
     Eligible: an active mediator whose account is active and not paused, never assigned to
     this dispute before, and not within two hops of either party in the network (see
     ``headstrt.network.graph``). Load: the fewest live assignments, then the fewest
-    assignments overall, then the longest-standing mediator. The pool is read in one query
-    and the people near the parties are left out here, so no query carries a list of them.
+    assignments overall, then the longest-standing mediator. The pool is read in one query;
+    which of its mediators are near the parties is then asked of the graph from both ends
+    (``tied_within_two_hops``), so the parties' second ring is never read.
     """
-    near = within_two_hops({dispute.opener_id, dispute.respondent_id})
     pool = (
         Mediator.objects.filter(is_active=True, user__is_active=True)
         .filter(Q(user__paused_until__isnull=True) | Q(user__paused_until__lte=now))
@@ -29,7 +29,11 @@ def mediators_eligible(dispute: Dispute, *, now: datetime) -> list[Mediator]:
         .select_related("user")
         .order_by("live", "total", "pk")
     )
-    return [mediator for mediator in pool if mediator.user_id not in near]
+    mediators = list(pool)
+    near = tied_within_two_hops(
+        {dispute.opener_id, dispute.respondent_id}, [mediator.user_id for mediator in mediators]
+    )
+    return [mediator for mediator in mediators if mediator.user_id not in near]
 
 
 def mediator_assign(

@@ -1,36 +1,16 @@
-"""Disputes over sessions, their neutral mediators, evidence, messages, proposals and the
-audit log of every step."""
-
-import os
+"""Disputes over sessions, their neutral mediators, evidence, proposals and the audit log of
+every step (the case's messages are the dispute's conversation, in messaging)."""
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 
 from headstrt.core.ids import new_public_id
+from headstrt.core.private_files import PrivateFileStorage
 from headstrt.scheduling.models import Booking, Party
 
 MAX_TEXT = 4000
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-
-
-class PrivateFileStorage(FileSystemStorage):
-    """Files kept under ``DATA_DIR/private``, outside the public media folder: they have no
-    URL and are only ever served by a view that checks who asks."""
-
-    @property
-    def base_location(self) -> str:
-        # Read each time, so a changed DATA_DIR (each test has its own) is followed.
-        return str(settings.DATA_DIR / "private")
-
-    @property
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self) -> None:
-        return None
 
 
 class Mediator(models.Model):
@@ -202,18 +182,6 @@ class Evidence(models.Model):
     file_name = models.CharField(max_length=200, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
-
-
-class DisputeMessage(models.Model):
-    """A message on the case, seen by both parties and the mediators."""
-
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField(max_length=MAX_TEXT)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["created_at", "id"]
 
 
 class AuditEntry(models.Model):

@@ -169,15 +169,15 @@ def appealed(dispute: Dispute, by: User) -> None:
     )
 
 
-def case_added(dispute: Dispute, author: User, people: Iterable[User], what: str) -> None:
-    """Tell the others on the case that ``author`` added evidence or a message."""
-    noun = "a message" if what == "message" else "evidence"
+def evidence_added(dispute: Dispute, author: User, people: Iterable[User]) -> None:
+    """Tell the others on the case that ``author`` added evidence (messages are told by the
+    dispute's conversation)."""
     _tell(
         [person for person in people if person.pk != author.pk],
         dispute,
-        f"dispute.{what}",
-        f"{author.display_name} added {noun} to the dispute",
-        f"{author.display_name} added {noun} to the dispute. Read it on the case page.",
+        "dispute.evidence",
+        f"{author.display_name} added evidence to the dispute",
+        f"{author.display_name} added evidence to the dispute. Read it on the case page.",
     )
 
 

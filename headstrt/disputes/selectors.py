@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from headstrt.accounts.models import User
 from headstrt.core.errors import DomainError, NotFound
@@ -16,13 +16,13 @@ from headstrt.disputes.models import (
     Assignment,
     AuditEntry,
     Dispute,
-    DisputeMessage,
     DisputeStatus,
     Evidence,
     Proposal,
     Remedy,
     Stage,
 )
+from headstrt.messaging.models import Attachment, Message
 from headstrt.payments.statements import SessionMoney, session_money_for_participant
 from headstrt.scheduling.models import Attendance, Booking, BookingStatus
 
@@ -173,7 +173,7 @@ class DisputeCase:
     booking: Booking
     attendance: list[Attendance]
     money: SessionMoney
-    messages: list[DisputeMessage]
+    messages: list[Message]
     evidence: list[Evidence]
     proposals: list[Proposal]
     assignments: list[Assignment]
@@ -208,7 +208,13 @@ def dispute_case(dispute: Dispute) -> DisputeCase:
         ),
         # The money as the session's mentee reads it; the viewer's access was checked.
         money=session_money_for_participant(booking=booking, user=booking.mentee),
-        messages=list(dispute.messages.select_related("author").order_by("created_at", "pk")),
+        # The dispute's conversation, but what staff removed on a report, with its files.
+        messages=list(
+            Message.objects.filter(conversation__dispute=dispute, hidden_at__isnull=True)
+            .select_related("author")
+            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+            .order_by("created_at", "pk")
+        ),
         evidence=list(dispute.evidence.select_related("author").order_by("created_at", "pk")),
         proposals=list(
             dispute.proposals.select_related("assignment__mediator__user").order_by(
@@ -315,6 +321,6 @@ def person_in_dispute_record(user: User) -> bool:
     return (
         Dispute.objects.filter(Q(opener=user) | Q(respondent=user)).exists()
         or Assignment.objects.filter(mediator__user=user).exists()
-        or DisputeMessage.objects.filter(author=user).exists()
+        or Message.objects.filter(author=user, conversation__dispute__isnull=False).exists()
         or Evidence.objects.filter(author=user).exists()
     )

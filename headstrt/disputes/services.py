@@ -29,7 +29,6 @@ from headstrt.disputes.models import (
     Assignment,
     AuditEntry,
     Dispute,
-    DisputeMessage,
     DisputeReason,
     DisputeStatus,
     Evidence,
@@ -43,6 +42,8 @@ from headstrt.disputes.selectors import (
     dispute_role,
     proposal_accepted_by,
 )
+from headstrt.messaging.conversations import conversation_open, message_post
+from headstrt.messaging.models import Message
 from headstrt.payments.services import escrow_freeze, escrow_settle
 from headstrt.scheduling.models import Booking
 
@@ -406,21 +407,26 @@ def evidence_add(
         if evidence.file:
             evidence.file.delete(save=False)  # nothing is kept of a step that failed
         raise
-    notices.case_added(dispute, user, _people_on_case(dispute), "evidence")
+    notices.evidence_added(dispute, user, _people_on_case(dispute))
     return evidence
 
 
 @transaction.atomic
-def dispute_message_send(*, user: User, dispute_id: object, body: object) -> DisputeMessage:
-    """A party or the live mediator writes to everyone on the case while it is open."""
+def dispute_message_send(*, user: User, dispute_id: object, body: object) -> Message:
+    """A party or the live mediator writes to everyone on the case while it is open. The
+    message goes into the dispute's conversation, which tells the others on the case and
+    has it audited (``dispute_message_record``)."""
     dispute, role = _case_for_update(dispute_id, user)
-    now = clock.now()
-    _may_add(dispute, role, now=now)
+    _may_add(dispute, role, now=clock.now())
     body = _text(body, field="body", label="The message")
-    message = DisputeMessage.objects.create(dispute=dispute, author=user, body=body, created_at=now)
-    _audit(dispute, user, "message_sent", now, message=message.pk)
-    notices.case_added(dispute, user, _people_on_case(dispute), "message")
-    return message
+    conversation = conversation_open(user=user, dispute_id=dispute.public_id)
+    return message_post(user=user, conversation_id=conversation.public_id, body=body)
+
+
+def dispute_message_record(*, dispute: Dispute, author: User, message: Message) -> None:
+    """Audit a message written in the dispute's conversation, whether from the case page,
+    the conversation page or the API (called by ``message_post`` in its transaction)."""
+    _audit(dispute, author, "message_sent", message.created_at, message=message.public_id)
 
 
 # Proposals, acceptance and appeal

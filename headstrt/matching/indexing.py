@@ -119,9 +119,7 @@ def mentor_index_rebuild() -> MentorIndex:
     index = MentorIndex.empty(default_embedder())
     with _lock:
         applied = {}
-        watermark = _apply(
-            index, indexed_mentors().filter(is_active=True).iterator(2000), applied
-        )
+        watermark = _apply(index, indexed_mentors().filter(is_active=True).iterator(2000), applied)
         _state.update(index=index, watermark=watermark, applied=_recent(applied, watermark))
     return index
 

@@ -1,10 +1,11 @@
-"""Reads of a person's notifications; each takes the person asking and returns only theirs."""
+"""Reads of a person's notifications and of what messaging holds about them; each takes the
+person asking and returns only theirs."""
 
 from django.db.models import QuerySet
 
 from headstrt.accounts.models import User
 from headstrt.core.errors import NotFound
-from headstrt.messaging.models import Notification
+from headstrt.messaging.models import Block, EmailPreference, Message, Notification
 
 
 def notifications_for_user(*, user: User) -> QuerySet[Notification]:
@@ -27,3 +28,32 @@ def notification_get_for_recipient(*, notification_id: object, user: User) -> No
     if notification is None:
         raise NotFound("No such notification.")
     return notification
+
+
+def messaging_export(*, user: User) -> dict:
+    """What messaging holds about the person, for their data export: the messages they
+    wrote (with the names of their files), their email choices and the people they blocked."""
+    messages = (
+        Message.objects.filter(author=user)
+        .select_related("conversation")
+        .prefetch_related("attachments")
+        .order_by("id")
+    )
+    return {
+        "messages": [
+            {
+                "conversation": message.conversation.public_id,
+                "body": message.body,
+                "files": [attachment.name for attachment in message.attachments.all()],
+                "created_at": message.created_at.isoformat(),
+            }
+            for message in messages
+        ],
+        "email_preferences": {
+            preference.category: preference.email
+            for preference in EmailPreference.objects.filter(person=user)
+        },
+        "message_blocks": list(
+            Block.objects.filter(blocker=user).values_list("blocked__public_id", flat=True)
+        ),
+    }

@@ -65,6 +65,15 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["subject", "subject_party", "reveal_at"]),
             models.Index(fields=["reveal_at", "announced_at"]),
+            # The network's review ties, each way, read from the index alone.
+            models.Index(fields=["author", "subject"], name="review_tie_author_subject"),
+            models.Index(fields=["subject", "author"], name="review_tie_subject_author"),
+            # Discovery: a mentor's high ratings by author, with all the query reads.
+            models.Index(
+                fields=["author", "subject", "stars", "topic", "reveal_at"],
+                condition=Q(subject_party="mentor", stars__gte=4, hidden_at__isnull=True),
+                name="review_high_for_mentor",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["booking", "author"], name="review_once_per_author"),

@@ -53,7 +53,7 @@ def bayesian_rate(total: float, count: int) -> float:
 
 
 # The same rule as ``outcome_value``, for the database to sum.
-_VALUE = Case(
+OUTCOME_VALUE = Case(
     When(result=OutcomeResult.REACHED, held__in=["", OutcomeHeld.HELD], then=Value(1.0)),
     When(result=OutcomeResult.REACHED, held=OutcomeHeld.PARTLY, then=Value(0.5)),
     When(
@@ -332,7 +332,7 @@ def _rates(rows) -> OutcomeRate:
 
 
 _RATE_COLUMNS = {
-    "total": Sum(_VALUE),
+    "total": Sum(OUTCOME_VALUE),
     "count": Count("pk"),
     "reached": Count("pk", filter=Q(result=OutcomeResult.REACHED)),
 }
@@ -367,7 +367,7 @@ def outcome_rates_by_topic(*, mentor: MentorProfile) -> list[TopicOutcomes]:
         .values("topic_id")
         .annotate(
             sessions=Count("pk"),
-            total=Sum(_VALUE, filter=~Q(result="")),
+            total=Sum(OUTCOME_VALUE, filter=~Q(result="")),
             count=Count("pk", filter=~Q(result="")),
             reached=Count("pk", filter=Q(result=OutcomeResult.REACHED)),
         )

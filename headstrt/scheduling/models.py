@@ -320,6 +320,16 @@ class Booking(models.Model):
             models.Index(fields=["mentor", "start"]),
             models.Index(fields=["mentee", "start"]),
             models.Index(fields=["status", "start"]),
+            # The network's session ties, each side with the other, so tie lookups read the
+            # index alone (an index-only scan on PostgreSQL).
+            *(
+                models.Index(
+                    fields=[one, other],
+                    condition=models.Q(confirmed_at__isnull=False),
+                    name=f"booking_tie_{one}_{other}",
+                )
+                for one, other in (("mentee", "mentor"), ("mentor", "mentee"))
+            ),
         ]
         constraints = [
             models.CheckConstraint(

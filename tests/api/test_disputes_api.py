@@ -14,12 +14,12 @@ from PIL import Image
 from headstrt.disputes.models import (
     AuditEntry,
     Dispute,
-    DisputeMessage,
     DisputeStatus,
     Evidence,
     Mediator,
     Proposal,
 )
+from headstrt.messaging.models import Message
 from headstrt.payments.models import LedgerAccount, LedgerEntry
 from tests.api.conftest import BASE, ApiClient, assert_error, client_for
 from tests.factories import UserFactory
@@ -64,7 +64,7 @@ def snapshot() -> list:
     """Everything a refused call could have changed, money included."""
     return [
         list(Dispute.objects.values_list("status", "deadline", "response", "mentor_percent")),
-        DisputeMessage.objects.count(),
+        Message.objects.count(),
         Evidence.objects.count(),
         list(Proposal.objects.values_list("mentor_accepted_at", "mentee_accepted_at")),
         AuditEntry.objects.count(),
@@ -304,6 +304,24 @@ def test_messages(done_session, as_mentee, as_mentor, frozen):
     assert_error(as_mentee.post(case(dispute_id, "messages"), {"body": ""}), 422, "invalid")
     assert_error(as_mentee.post(case(dispute_id, "messages"), {"text": "x"}), 422, "invalid")
     assert snapshot() == before
+
+
+def test_files_written_in_the_cases_conversation_show_on_the_case(
+    done_session, as_mentee, as_mentor, outsider, frozen
+):
+    dispute_id = open_dispute(as_mentee, done_session)["id"]
+    conversation = as_mentee.post("/conversations", {"dispute": dispute_id}).json()["id"]
+    upload = SimpleUploadedFile("receipt.png", png_bytes(), content_type="image/png")
+    sent = multipart(as_mentee, f"/conversations/{conversation}/messages", {"files": [upload]})
+    assert sent.status_code == 201, sent.content
+
+    [message] = as_mentor.get(case(dispute_id)).json()["messages"]
+    [file] = message["attachments"]
+    assert file["name"] == "receipt.png" and file["size"] == len(png_bytes())
+    download = as_mentor.client.get(file["url"], headers=as_mentor.headers)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == png_bytes()
+    stranger = client_for(as_mentee.client, outsider)
+    assert stranger.client.get(file["url"], headers=stranger.headers).status_code == 404
 
 
 def mediated(as_mentee, as_mentor, booking) -> str:

@@ -64,9 +64,7 @@ def history():
         Booking.objects.order_by("mentor__user__email", "start").values_list(
             "mentor__user__email", "mentee__email", "minutes", "status", "objective"
         )
-    ), sorted(
-        Review.objects.values_list("author__email", "subject__email", "stars", "text")
-    )
+    ), sorted(Review.objects.values_list("author__email", "subject__email", "stars", "text"))
 
 
 def row_counts():

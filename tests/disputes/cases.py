@@ -6,11 +6,10 @@ from headstrt.disputes.models import (
     Assignment,
     AuditEntry,
     Dispute,
-    DisputeMessage,
     Evidence,
     Proposal,
 )
-from headstrt.messaging.models import Notification
+from headstrt.messaging.models import Message, Notification
 from headstrt.payments.models import AccountKind, LedgerAccount, LedgerTransaction, Refund
 from tests.payments.flows import money_state
 
@@ -61,7 +60,7 @@ def case_state() -> tuple:
         sorted(Assignment.objects.values_list()),
         sorted(Proposal.objects.values_list()),
         sorted(Evidence.objects.values_list()),
-        sorted(DisputeMessage.objects.values_list()),
+        sorted(Message.objects.values_list()),
         sorted(AuditEntry.objects.values_list("pk", "dispute_id", "actor_id", "action")),
         Notification.objects.count(),
         money_state(),

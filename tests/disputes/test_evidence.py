@@ -3,6 +3,9 @@ anything else is refused with a clear message and nothing is kept. Files are rea
 those who may see the case."""
 
 import io
+import struct
+import tracemalloc
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -121,3 +124,44 @@ def test_files_are_read_only_by_those_on_the_case(dispute, mentee, mentor, staff
     with pytest.raises(NotFound):
         selectors.evidence_file_for_viewer(evidence_id=text_only.public_id, user=mentee)
     assert Evidence.objects.count() == 2
+
+
+def _zipped(content_types: bytes, *, method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("word/document.xml", b"<w/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("cv.docx", _zipped(b"<Types/>")),
+        ("notes.txt", _zipped(b"<" + b" " * (64 * 1024 * 1024))),  # unpacks to 64 MB
+        ("bomb.txt", _zipped(b" " * (8 * 1024 * 1024), method=zipfile.ZIP_BZIP2)),
+        ("wave.gif", b"GIF89a" + image("GIF")[6:]),
+        ("short.png", b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 5) + b"IHDR" + bytes(9)),
+        ("run.bat.", b"@echo off\r\n"),
+    ],
+)
+def test_documents_and_crafted_files_are_refused_without_being_unpacked(
+    dispute, mentee, name, content
+):
+    before = case_state()
+    tracemalloc.start()
+    try:
+        error = refused(
+            "file_type",
+            services.evidence_add,
+            user=mentee,
+            dispute_id=dispute.public_id,
+            upload=upload(name, content),
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert error.status == 422
+    assert peak < 8 * 1024 * 1024
+    assert case_state() == before
+    assert stored_files() == []

@@ -11,8 +11,8 @@ from headstrt.accounts.models import User
 from headstrt.accounts.services import account_delete
 from headstrt.disputes import services
 from headstrt.disputes.mediators import mediators_eligible
-from headstrt.disputes.models import Assignment, AuditEntry, DisputeMessage, DisputeStatus
-from headstrt.messaging.models import Notification
+from headstrt.disputes.models import Assignment, AuditEntry, DisputeStatus
+from headstrt.messaging.models import Message, Notification
 from headstrt.network.graph import neighbours, within_two_hops
 from headstrt.perspectives.models import AskStatus, PerspectiveAsk, PerspectiveRequest
 from headstrt.reviews.models import Review
@@ -143,7 +143,7 @@ def test_a_mediator_who_wrote_on_a_partys_earlier_dispute_is_never_assigned(
     old = respond(open_dispute(earlier, mentor.user))
     writer = live_mediator(old)
     services.dispute_message_send(user=writer, dispute_id=old.public_id, body="Any notes?")
-    assert DisputeMessage.objects.filter(author=writer).exists()
+    assert Message.objects.filter(author=writer, conversation__dispute=old).exists()
     dispute = open_dispute(session, mentee)
     eligible = mediators_eligible(dispute, now=frozen.now)
     assert writer.pk not in {m.user_id for m in eligible} and eligible

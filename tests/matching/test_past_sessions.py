@@ -93,9 +93,7 @@ def test_a_recorded_outcome_reaches_the_index_without_a_rebuild(salary):
     assert session_reasons() == []
     [pending] = outcomes_of(coach, [""], topic=salary)
 
-    outcome_record(
-        mentee=pending.mentee, booking_id=pending.booking.public_id, result="reached"
-    )
+    outcome_record(mentee=pending.mentee, booking_id=pending.booking.public_id, result="reached")
 
     assert session_reasons() == [
         "Your words “salary”, “negotiation” match their past session: "

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from headstrt.core.errors import NotFound
-from headstrt.messaging.models import Notification
-from headstrt.messaging.services import notification_send, notifications_mark_read
+from headstrt.messaging.models import EmailPreference, Notification
+from headstrt.messaging.services import email_send, notification_send, notifications_mark_read
 from tests.api.conftest import ApiClient, assert_error, client_for
 from tests.clock import frozen_at
 from tests.factories import UserFactory
@@ -81,6 +81,114 @@ def test_a_notification_is_recorded_and_emailed_after_commit(
     assert "Bring your numbers." in html and 'href="http://127.0.0.1:8000/sessions/abc/"' in html
     [attachment] = message.iter_attachments()
     assert attachment.get_filename() == "a.ics"
+
+
+def test_a_notification_email_says_why_it_came_and_how_to_stop_it(
+    frozen, person, mailbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(person)
+
+    [message] = mailbox.messages
+    # A long header is folded onto a second line, which leaves a space before the value.
+    link = message["List-Unsubscribe"].strip()
+    assert link.startswith("<http://127.0.0.1:8000/unsubscribe/") and link.endswith("/>")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = mailbox.body(message)
+    assert "because emails about sessions are on" in text
+    assert f"Unsubscribe from emails about sessions: {link[1:-1]}" in text
+    assert "Email preferences: http://127.0.0.1:8000/me/notifications/" in text
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert f'href="{link[1:-1]}"' in html and "Unsubscribe from emails about sessions" in html
+
+
+def test_a_category_turned_off_is_kept_in_the_app_but_not_emailed(
+    frozen, person, mailbox, django_capture_on_commit_callbacks
+):
+    EmailPreference.objects.create(person=person, category="booking", email=False, updated_at=NOW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send(person, title="A session changed")
+        send(person, kind="review.revealed", title="Your reviews are revealed")
+
+    assert [m["Subject"] for m in mailbox.messages] == ["[Headstrt] Your reviews are revealed"]
+    assert unread(person) == 2
+
+
+def test_the_choice_is_read_when_the_email_leaves_in_one_query(
+    frozen, person, mailbox, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        send(person)
+    EmailPreference.objects.create(person=person, category="booking", email=False, updated_at=NOW)
+
+    with django_assert_num_queries(1):
+        for callback in callbacks:
+            callback()
+
+    assert mailbox.messages == [] and unread(person) == 1
+
+
+def test_disputes_are_always_emailed_without_an_unsubscribe_link(
+    frozen, person, mailbox, django_capture_on_commit_callbacks
+):
+    # Not a choice the platform lets anyone store; written here to prove it is ignored.
+    EmailPreference.objects.create(person=person, category="dispute", email=False, updated_at=NOW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send(person, kind="dispute.opened", title="A dispute was opened")
+
+    [message] = mailbox.messages
+    assert message["List-Unsubscribe"] is None and message["List-Unsubscribe-Post"] is None
+    text = mailbox.body(message)
+    assert "These emails are always sent" in text and "/unsubscribe/" not in text
+
+
+def test_a_message_notification_uses_the_messages_email(
+    frozen, person, mailbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(person, kind="message.received", title="New message from Ana", url="/c/1/")
+
+    [message] = mailbox.messages
+    text = mailbox.body(message)
+    assert "Read and reply: http://127.0.0.1:8000/c/1/" in text
+    assert "We email you once until you have read the conversation" in text
+    assert "Unsubscribe from emails about messages: http://127.0.0.1:8000/unsubscribe/" in text
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Read and reply</a>" in html
+
+
+def test_a_receipt_is_always_sent_and_has_no_unsubscribe_link(
+    frozen, person, mailbox, django_capture_on_commit_callbacks
+):
+    EmailPreference.objects.create(person=person, category="booking", email=False, updated_at=NOW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        email_send(recipient=person, title="You moved your session", body="Now on Friday.")
+
+    [message] = mailbox.messages
+    assert message["List-Unsubscribe"] is None
+    assert "because you made this change" in mailbox.body(message)
+    assert not Notification.objects.exists()
+
+
+def test_a_kind_in_no_category_is_a_mistake_and_records_nothing(frozen, person, mailbox):
+    with pytest.raises(ValueError, match="no category"):
+        send(person, kind="gossip.heard")
+
+    assert not Notification.objects.exists()
+
+
+def test_a_person_without_an_address_gets_the_notification_only(
+    frozen, mailbox, django_capture_on_commit_callbacks
+):
+    person = UserFactory(email="")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        send(person)
+
+    assert callbacks == [] and mailbox.messages == [] and unread(person) == 1
 
 
 def test_html_in_a_notification_is_escaped_in_the_email(

@@ -15,12 +15,12 @@ from PIL import Image
 from headstrt.disputes.models import (
     AuditEntry,
     Dispute,
-    DisputeMessage,
     DisputeStatus,
     Evidence,
     Mediator,
     Proposal,
 )
+from headstrt.messaging.models import Message
 from tests.factories import UserFactory
 from tests.reviews.conftest import done_session, outsider, staff
 from tests.scheduling.conftest import frozen, mentee, mentor
@@ -94,7 +94,7 @@ def snapshot() -> list:
     """Everything a refused action could have changed."""
     return [
         list(Dispute.objects.values_list("status", "deadline", "response", "resolution")),
-        DisputeMessage.objects.count(),
+        Message.objects.count(),
         Evidence.objects.count(),
         list(Proposal.objects.values_list("mentor_accepted_at", "mentee_accepted_at")),
         AuditEntry.objects.count(),

@@ -272,3 +272,22 @@ def test_the_feed_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(13):
         response = client.get(url("perspective_feed"))
     assert len(response.context["rows"]) == count
+
+
+def test_an_asked_mentor_opens_the_questions_conversation_from_the_question(
+    client, mentee, mentors
+):
+    from headstrt.messaging.models import Conversation
+
+    request = asked_request(mentee, mentors[0], mentors[1])
+    own = ask_of(request, mentors[0])
+    as_person(client, mentors[0].user)
+
+    page = html(client.get(url("perspective_ask", own.public_id)))
+    assert f'name="request" value="{request.public_id}"' in page
+    response = client.post(url("conversation_open"), {"request": request.public_id})
+
+    conversation = Conversation.objects.get(request=request)
+    assert response["Location"] == url("conversation_detail", conversation.public_id)
+    services.perspective_decline(mentor=mentors[0].user, ask_id=own.public_id)
+    assert 'name="request"' not in html(client.get(url("perspective_ask", own.public_id)))
