@@ -12,7 +12,6 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import (
-    FileResponse,
     Http404,
     HttpResponse,
     HttpResponseBadRequest,
@@ -30,6 +29,7 @@ from headstrt.core.errors import DomainError, NotFound
 from headstrt.messaging import conversation_reads as reads
 from headstrt.messaging import conversations as services
 from headstrt.messaging.attachments import ACCEPTED, KINDS, MAX_ATTACHMENTS
+from headstrt.messaging.attachments import attachment_download as shared_download
 from headstrt.messaging.models import MAX_MESSAGE, MAX_REPORT_REASON
 from headstrt.web.forms import DomainForm
 from headstrt.web.paging import requested_page
@@ -354,20 +354,9 @@ def attachment_download(request, attachment_id: str):
     """A file attached to a message, for the conversation's members only: always downloaded,
     never shown inline, so a file cannot run as a page of the site."""
     try:
-        attachment = reads.attachment_get_for_member(user=request.user, attachment_id=attachment_id)
-        handle = attachment.file.open("rb")
-    except (NotFound, FileNotFoundError, ValueError):
+        return shared_download(user=request.user, attachment_id=attachment_id)
+    except NotFound:
         raise Http404("No such file.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.name or "attachment",
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
