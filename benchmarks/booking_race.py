@@ -1,12 +1,12 @@
 """Booking races over HTTP: many concurrent clients, never two bookings in one time.
 
 Usage: python benchmarks/booking_race.py [--clients 200] [--rounds 6] [--mentors 40]
-                                         [--server gunicorn|dev] [--workers 4]
+                                         [--server serve|dev] [--workers 4]
 
 Starts the server on a fresh database (SQLite in a temporary folder, or a fresh PostgreSQL
-database when DATABASE_URL is set, dropped afterwards): by default gunicorn with 4
-synchronous workers, as docs/configuration.md deploys it;
-``--server dev`` runs ``headstrt serve``, whose listen queue of 10 connections cannot take
+database when DATABASE_URL is set, dropped afterwards): by default the production server
+(``headstrt serve``: gunicorn with 4 workers of 4 threads, as docs/deploy.md deploys it);
+``--server dev`` runs Django's development server, whose listen queue of 10 connections cannot take
 200 clients at once (refused connections count as server errors). It seeds mentors
 (08:00-20:00 every day in four zones, 30 and 60-minute sessions, 10-minute buffer) and one
 mentee with an API token per client, then runs rounds in which every client sends
@@ -71,8 +71,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--mentors", type=int, default=40)
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--server", choices=["gunicorn", "dev"], default="gunicorn")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--server", choices=["serve", "dev"], default="serve")
+    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     with LiveServer(kind=args.server, workers=args.workers) as server:

@@ -4,12 +4,12 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
 
 import django
 from django.core.management import call_command, execute_from_command_line
 
 from headstrt.core.errors import DomainError
+from headstrt.operations.server import THREADS, ServerOptions, serve
 
 EPILOG = (
     "Any other command is a Django management command, e.g. `headstrt migrate`, "
@@ -36,18 +36,40 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="generator seed (default: 7)")
     serve = commands.add_parser(
         "serve",
-        help="migrate, then run the development server without demo data",
-        description="Migrate the database, then run the development server.",
+        help="run the production server (gunicorn, several worker processes)",
+        description="Migrate the database (unless --no-migrate), collect the static files, "
+        "then run the production server: gunicorn with threaded worker processes. SIGTERM "
+        "stops it gracefully (requests in progress finish first).",
     )
     for command in (demo, serve):
         command.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
         command.add_argument("--port", type=int, default=8000, help="default: 8000")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=0,
+        help="worker processes (default: 2 per CPU core, at least 2)",
+    )
+    serve.add_argument(
+        "--threads",
+        type=_positive,
+        default=THREADS,
+        help=f"threads per worker process (default: {THREADS})",
+    )
+    serve.add_argument(
+        "--no-migrate",
+        dest="migrate",
+        action="store_false",
+        help="do not migrate first (with several servers, migrate once as a release step)",
+    )
     worker = commands.add_parser(
         "worker",
         help="run background tasks (reminders, request deadlines) as they fall due",
         description="Run the background worker: it sends session reminders and expires "
         "unanswered requests when their time comes, and sweeps up every 10 minutes (lapsed "
-        "deadlines, old idempotency keys). Run one or more beside the web server.",
+        "deadlines, old idempotency keys). Tasks come from Redis when REDIS_URL is set, "
+        "else from the database (HEADSTRT_TASK_QUEUE). Run one or more beside the web "
+        "servers; SIGTERM lets the task at hand finish.",
     )
     worker.add_argument(
         "--batch", action="store_true", help="run the tasks due now, then exit (for cron)"
@@ -56,9 +78,16 @@ def _parser() -> argparse.ArgumentParser:
         "--interval",
         type=float,
         default=1.0,
-        help="seconds to wait when no task is due (default: 1)",
+        help="database queue: seconds to wait when no task is due (default: 1)",
     )
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _address(host: str, port: int) -> str:
@@ -71,7 +100,7 @@ def _url(host: str, port: int) -> str:
 
 
 def _serve(options: argparse.Namespace, *, with_worker: bool = False) -> None:
-    """Run the development server; ``with_worker`` runs the background worker beside it
+    """Run Django's development server; ``with_worker`` runs the background worker beside it
     (reminders, request deadlines) and stops it with the server."""
     worker = subprocess.Popen([sys.executable, "-m", "headstrt", "worker"]) if with_worker else None
     try:
@@ -84,22 +113,6 @@ def _serve(options: argparse.Namespace, *, with_worker: bool = False) -> None:
 
 def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=1)
-
-
-def _worker(options: argparse.Namespace) -> None:
-    from headstrt.housekeeping import housekeeping_loop, housekeeping_run
-
-    if options.batch:
-        housekeeping_run()
-        call_command("db_worker", batch=True, interval=options.interval, reload=False)
-        return
-    stop = threading.Event()
-    sweeper = threading.Thread(target=housekeeping_loop, args=(stop,), daemon=True)
-    sweeper.start()
-    try:
-        call_command("db_worker", batch=False, interval=options.interval, reload=False)
-    finally:
-        stop.set()
 
 
 def _demo(options: argparse.Namespace) -> None:
@@ -141,15 +154,23 @@ def main(argv: list[str] | None = None) -> None:
         if options.command is None:
             _parser().print_help()
             return
+        if options.command == "serve":
+            # Read by the settings (the live streams a process may hold open), so set first.
+            os.environ["HEADSTRT_SERVER_THREADS"] = str(options.threads)
         django.setup()
+        # Imported once Django is set up: it imports models.
+        from headstrt.operations.worker import worker_run
+
         try:
             if options.command == "demo":
                 _demo(options)
             elif options.command == "worker":
-                _worker(options)
+                worker_run(batch=options.batch, interval=options.interval)
             else:
-                _migrate()
-                _serve(options)
+                serve(
+                    ServerOptions(options.host, options.port, options.workers, options.threads),
+                    migrate=options.migrate,
+                )
         except DomainError as error:
             sys.exit(f"headstrt: {error.message}")
         return

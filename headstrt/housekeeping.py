@@ -6,9 +6,6 @@ Everything it calls is safe to run at any time and from several workers at once.
 """
 
 import logging
-import threading
-
-from django.db import connection
 
 from headstrt.core.idempotency import idempotency_records_forget
 from headstrt.disputes.services import disputes_advance
@@ -50,16 +47,3 @@ def housekeeping_run() -> dict[str, int]:
         "disputes_advanced": disputes_advance(),
         "perspectives_expired": perspectives_expire_due(),
     }
-
-
-def housekeeping_loop(stop: threading.Event, *, interval: float = INTERVAL_SECONDS) -> None:
-    """Sweep now and then every ``interval`` seconds until ``stop`` is set; a failed sweep
-    is logged and the next one runs as planned."""
-    while not stop.is_set():
-        try:
-            logger.info("housekeeping %s", housekeeping_run())
-        except Exception:
-            logger.exception("housekeeping failed")
-        finally:
-            connection.close()  # this thread's own connection; a new one next time
-        stop.wait(interval)

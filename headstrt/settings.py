@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    # Installed whatever the task queue: its tables then exist in every database, so a
+    # release migrated without Redis matches one served with it.
+    "django_rq",
     "headstrt.core",
     "headstrt.accounts",
     "headstrt.matching",
@@ -76,9 +79,12 @@ INSTALLED_APPS = [
     "headstrt.web",
     "headstrt.api",
     "headstrt.demo",
+    "headstrt.operations",
 ]
 
 MIDDLEWARE = [
+    # First: request id, access line and metrics for every request; answers the probes.
+    "headstrt.operations.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -115,8 +121,10 @@ TEMPLATES = [
 
 # SQLite by default (WAL mode, under DATA_DIR); PostgreSQL when DATABASE_URL is set.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{DATA_DIR / 'headstrt.sqlite3'}", conn_max_age=60
+    # An empty DATABASE_URL means the default, as an unset one does.
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'headstrt.sqlite3'}",
+        conn_max_age=60,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -127,13 +135,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory test database
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer fails a request (or /readyz) within seconds
+    # instead of holding a worker thread for the kernel's minutes-long TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # A kept connection that died (a database restart, a failover) is replaced before use
+    # rather than failing the request that finds it.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PgBouncer in transaction pooling mode cannot keep server-side cursors across
+    # statements.
+    if env_bool("HEADSTRT_DB_TRANSACTION_POOLING"):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Background tasks (reminders, request deadlines): stored in the database and run by
-# `headstrt worker`, which must run beside the web server.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
 REDIS_URL = os.environ.get("REDIS_URL")
+# The task queue's Redis database, by default the cache's. A separate one (another database
+# number, e.g. redis://127.0.0.1:6379/1) keeps queued tasks safe from a flush of the cache.
+HEADSTRT_TASK_REDIS_URL = os.environ.get("HEADSTRT_TASK_REDIS_URL") or REDIS_URL
+
+# Background tasks (reminders, request deadlines, refunds), run by `headstrt worker` beside
+# the web servers: queued in Redis (RQ) when REDIS_URL is set, else stored in the database.
+HEADSTRT_TASK_QUEUE = (
+    os.environ.get("HEADSTRT_TASK_QUEUE", "redis" if HEADSTRT_TASK_REDIS_URL else "database")
+    .strip()
+    .lower()
+)
+if HEADSTRT_TASK_QUEUE not in {"redis", "database"}:
+    raise RuntimeError('HEADSTRT_TASK_QUEUE must be "redis" or "database".')
+if HEADSTRT_TASK_QUEUE == "redis" and not HEADSTRT_TASK_REDIS_URL:
+    raise RuntimeError("HEADSTRT_TASK_QUEUE=redis needs REDIS_URL.")
+if HEADSTRT_TASK_QUEUE == "redis":
+    TASKS = {"default": {"BACKEND": "headstrt.operations.task_queue.RedisTaskBackend"}}
+    # A job may run for 5 minutes (a payout run against a slow provider) before it is killed.
+    RQ_QUEUES = {"default": {"URL": HEADSTRT_TASK_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    RQ_QUEUES = {}  # django_rq is installed (see INSTALLED_APPS) but has no queue to watch
+
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -176,6 +214,12 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SIGNUP_FORM_CLASS = "headstrt.web.forms.SignupDetailsForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Headstrt] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# Rate limits count clients by address. Behind a load balancer or reverse proxy the
+# connection's address is the proxy's: say how many proxies stand in front (each appends to
+# X-Forwarded-For) so the limits count real clients. 0 means clients connect directly.
+HEADSTRT_TRUSTED_PROXY_COUNT = int(os.environ.get("HEADSTRT_TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = HEADSTRT_TRUSTED_PROXY_COUNT
+RATELIMIT_IP_META_KEY = "headstrt.operations.client_address.client_address"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -230,6 +274,10 @@ HEADSTRT_MESSAGES_PER_MINUTE = int(os.environ.get("HEADSTRT_MESSAGES_PER_MINUTE"
 # never held for ever.
 HEADSTRT_STREAM_POLL_SECONDS = float(os.environ.get("HEADSTRT_STREAM_POLL_SECONDS", "1"))
 HEADSTRT_STREAM_SECONDS = float(os.environ.get("HEADSTRT_STREAM_SECONDS", "25"))
+# Each open stream holds one of a server process's threads: at most half of them may, so the
+# others still answer (health checks too); a page refused a stream polls instead.
+# `headstrt serve` sets HEADSTRT_SERVER_THREADS to its --threads.
+HEADSTRT_STREAMS_PER_PROCESS = max(1, int(os.environ.get("HEADSTRT_SERVER_THREADS", "8")) // 2)
 if HEADSTRT_PAYMENT_PROVIDER not in {"test", "stripe"}:
     raise RuntimeError('HEADSTRT_PAYMENT_PROVIDER must be "test" or "stripe".')
 if PRODUCTION and HEADSTRT_PAYMENT_PROVIDER == "test" and not HEADSTRT_ALLOW_TEST_PROVIDER:
@@ -324,10 +372,34 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Logs go to standard error: one JSON object per line in production, readable text in
+# development (HEADSTRT_LOG_FORMAT overrides either). See docs/deploy.md, "Observability".
+HEADSTRT_LOG_FORMAT = (
+    os.environ.get("HEADSTRT_LOG_FORMAT", "json" if PRODUCTION else "text").strip().lower()
+)
+if HEADSTRT_LOG_FORMAT not in {"json", "text"}:
+    raise RuntimeError('HEADSTRT_LOG_FORMAT must be "json" or "text".')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "headstrt.operations.logs.JsonFormatter"},
+        "text": {"()": "headstrt.operations.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": HEADSTRT_LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("HEADSTRT_LOG_LEVEL", "INFO")},
-    "loggers": {"faiss.loader": {"level": "WARNING"}},  # it reports which CPU build it loaded
+    "loggers": {
+        "faiss.loader": {"level": "WARNING"},  # it reports which CPU build it loaded
+        # Django's own handlers would print its lines a second time, unformatted.
+        "django": {"level": "INFO"},
+        # Each request has its access line (headstrt.access); Django's lines for 4xx answers
+        # and the development server's for every request would repeat it.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING", "propagate": True},
+    },
 }
+# Prometheus metrics at /metrics: only for requests bearing this token when it is set;
+# when it is not, only for clients on this machine.
+HEADSTRT_METRICS_TOKEN = os.environ.get("HEADSTRT_METRICS_TOKEN", "").strip()

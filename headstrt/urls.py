@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),
+    path("", include("headstrt.operations.urls")),
     path("", include("headstrt.web.urls")),
 ]

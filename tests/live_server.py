@@ -1,12 +1,13 @@
-"""A real Headstrt server process on a fresh database, for booking races over HTTP.
+"""Real Headstrt processes on a fresh database: servers for booking races over HTTP, workers.
 
-The booking race test and benchmark share it. ``LiveServer`` runs ``python -m headstrt
-serve`` (the development server, which migrates first), or gunicorn as docs/configuration.md
-deploys it, with a temporary data folder and, when ``DATABASE_URL`` names a PostgreSQL
-server, a database created for the run and dropped afterwards. Seeding and the
-final overlap check run in a child process with the server's environment
-(``python -m tests.live_server seed|check '<json options>'``), so they use the same settings
-and go through the same services as the server.
+The booking race test and benchmark, and the operations tests, share it. ``Deployment`` is a
+temporary data folder and, when ``DATABASE_URL`` names a PostgreSQL server, a database
+created for the run and dropped afterwards, with the environment every process of the run
+gets. ``LiveServer`` is a deployment serving on a free port: ``python -m headstrt serve``
+(the production server, which migrates first) or Django's development server. Seeding and
+the checks run in a child process with the same environment (``python -m tests.live_server
+seed|check|... '<json options>'``), so they use the same settings and go through the same
+services as the server.
 """
 
 import http.client
@@ -14,12 +15,14 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +35,8 @@ GOOD_CARD = "4242424242424242"
 # Mentors of the seeded marketplace, in zones with whole, half and three-quarter hour offsets.
 ZONES = ("Europe/Paris", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu")
 BUFFER_MINUTES = 10
-STARTUP_SECONDS = 60
+# A server that migrates first may take a while on a busy machine (CI runs tests in parallel).
+STARTUP_SECONDS = 180
 
 
 def _free_port() -> int:
@@ -80,20 +84,30 @@ class Answer:
         return self.body.get("message", "") if isinstance(self.body, dict) else ""
 
 
-class LiveServer:
-    """``with LiveServer() as server:`` a migrated server on a free port, stopped afterwards.
+def stop_process(process: subprocess.Popen | None, *, seconds: float = 40) -> int | None:
+    """SIGTERM ``process`` and wait for it (killed after ``seconds``); its exit code."""
+    if process is None:
+        return None
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
-    ``kind`` is ``dev`` (``headstrt serve``: one process, a thread per request) or
-    ``gunicorn`` (``workers`` synchronous processes, as in production). The database is
-    SQLite in a temporary folder, or a fresh PostgreSQL database when ``DATABASE_URL`` is set
-    in the environment.
+
+class Deployment:
+    """``with Deployment() as deployment:`` a fresh database, removed afterwards.
+
+    The database is SQLite in a temporary folder, or a fresh PostgreSQL database when
+    ``DATABASE_URL`` is set in the environment. ``env`` adds to (or, with ``None`` values,
+    removes from) the environment of every process started; settings are development ones
+    with DEBUG off, unless ``env`` says otherwise.
     """
 
-    def __init__(self, *, kind: str = "dev", workers: int = 4):
-        if kind not in ("dev", "gunicorn"):
-            raise ValueError(f"unknown server kind {kind!r}")
-        self.kind, self.workers = kind, workers
-        self.port = _free_port()
+    def __init__(self, *, env: dict[str, str | None] | None = None):
         self.folder = Path(tempfile.mkdtemp(prefix="headstrt-live-"))
         self.postgres = None
         self.env = {
@@ -103,23 +117,28 @@ class LiveServer:
             "DJANGO_SETTINGS_MODULE": "headstrt.settings",
             "PYTHONUNBUFFERED": "1",
         }
-        self.env.pop("EMAIL_HOST", None)
+        for name in ("EMAIL_HOST", "REDIS_URL", "HEADSTRT_TASK_QUEUE"):
+            self.env.pop(name, None)
         if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
             self.postgres = FreshPostgres(os.environ["DATABASE_URL"])
             self.env["DATABASE_URL"] = self.postgres.url
         else:
             self.env.pop("DATABASE_URL", None)
-        self.process: subprocess.Popen | None = None
-        self.log = self.folder / "server.log"
+        for name, value in (env or {}).items():
+            if value is None:
+                self.env.pop(name, None)
+            else:
+                self.env[name] = value
+        self.processes: list[subprocess.Popen] = []
 
     @property
-    def description(self) -> str:
-        server = "development server" if self.kind == "dev" else f"gunicorn, {self.workers} workers"
-        database = f"PostgreSQL ({self.postgres.name})" if self.postgres else "SQLite (WAL)"
-        return f"{server} on port {self.port}, {database}"
+    def database(self) -> str:
+        return f"PostgreSQL ({self.postgres.name})" if self.postgres else "SQLite (WAL)"
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self):
         try:
+            if self.postgres:
+                self.postgres.create()
             self.start()
         except BaseException:
             self.stop()
@@ -130,55 +149,64 @@ class LiveServer:
         self.stop()
 
     def start(self) -> None:
-        if self.postgres:
-            self.postgres.create()
-        if self.kind == "dev":
-            command = [sys.executable, "-m", "headstrt", "serve", "--port", str(self.port)]
-        else:
-            subprocess.run(
-                [sys.executable, "-m", "headstrt", "migrate", "--verbosity", "0"],
-                cwd=ROOT,
-                env=self.env,
-                check=True,
-            )
-            command = [
-                *(sys.executable, "-m", "gunicorn", "headstrt.wsgi"),
-                *("--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)),
-            ]
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited on start:\n{self.log_tail()}")
-            try:
-                self.request("GET", "/api/v1/me", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"the server did not answer in {STARTUP_SECONDS} s:\n{self.log_tail()}")
+        """Migrate the fresh database."""
+        self.headstrt("migrate", "--verbosity", "0")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        for process in self.processes:
+            stop_process(process)
         if self.postgres:
             self.postgres.drop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log.exists():
+    def headstrt(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        """Run ``headstrt ARGS`` to its end; raises with its output if it fails."""
+        finished = subprocess.run(
+            [sys.executable, "-m", "headstrt", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if finished.returncode:
+            raise RuntimeError(f"headstrt {' '.join(args)} failed:\n{finished.stderr[-4000:]}")
+        return finished
+
+    def spawn(self, *args: str, log: str) -> subprocess.Popen:
+        """Start ``headstrt ARGS`` in the background, its output in the folder's ``log``
+        file; stopped (SIGTERM) with the deployment unless stopped before."""
+        with (self.folder / log).open("wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "headstrt", *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        self.processes.append(process)
+        return process
+
+    def output(self, log: str, lines: int = 40) -> str:
+        """The last ``lines`` lines a process spawned with ``log`` wrote."""
+        path = self.folder / log
+        if not path.exists():
             return ""
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        """The rows of a read-only ``sql`` query (``%s`` placeholders) on this database, made
+        from this process: faster than a child process when a test polls."""
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.postgres.url) as connection:
+                return connection.execute(sql, params).fetchall()
+        with closing(sqlite3.connect(self.folder / "headstrt.sqlite3")) as connection:
+            return connection.execute(sql.replace("%s", "?"), params).fetchall()
 
     def run(self, command: str, **options) -> dict:
-        """Run ``seed`` or ``check`` (below) against this server's database."""
+        """Run ``seed``, ``check`` or another command below against this database."""
         finished = subprocess.run(
             [sys.executable, "-m", "tests.live_server", command, json.dumps(options)],
             cwd=ROOT,
@@ -190,6 +218,64 @@ class LiveServer:
         if finished.returncode:
             raise RuntimeError(f"{command} failed:\n{finished.stderr[-4000:]}")
         return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+class LiveServer(Deployment):
+    """``with LiveServer() as server:`` a migrated server on a free port, stopped afterwards.
+
+    ``kind`` is ``serve`` (``headstrt serve``, the production server: ``workers`` processes
+    of ``threads`` threads) or ``dev`` (Django's development server: one process, a thread
+    per request).
+    """
+
+    KINDS = ("serve", "dev")
+    LOG = "server.log"
+
+    def __init__(self, *, kind: str = "serve", workers: int = 2, threads: int = 4, env=None):
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown server kind {kind!r}, expected one of {self.KINDS}")
+        super().__init__(env=env)
+        self.kind, self.workers, self.threads = kind, workers, threads
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def description(self) -> str:
+        server = (
+            f"headstrt serve, {self.workers} workers of {self.threads} threads"
+            if self.kind == "serve"
+            else "development server"
+        )
+        return f"{server} on port {self.port}, {self.database}"
+
+    @property
+    def log(self) -> Path:
+        return self.folder / self.LOG
+
+    def start(self) -> None:
+        if self.kind == "serve":
+            args = ["serve", "--port", str(self.port), "--workers", str(self.workers)]
+            args += ["--threads", str(self.threads)]
+        else:
+            super().start()
+            args = ["runserver", "--noreload", f"127.0.0.1:{self.port}"]
+        self.process = self.spawn(*args, log=self.LOG)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited on start:\n{self.log_tail()}")
+            try:
+                self.request("GET", "/api/v1/me", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the server did not answer in {STARTUP_SECONDS} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        return self.output(self.LOG, lines)
+
+    def connection(self, timeout: float = 60) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def request(
         self,
@@ -208,7 +294,7 @@ class LiveServer:
         if body is not None:
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        connection = self.connection(timeout)
         started = time.perf_counter()
         try:
             connection.request(method, path, body=payload, headers=headers)
@@ -466,13 +552,65 @@ def _check() -> dict:
     }
 
 
+def _reminder_enqueue(*, booking: str, kind: str, delay_seconds: float | None = None) -> dict:
+    """Enqueue the ``kind`` reminder of session ``booking``, due now or in ``delay_seconds``."""
+    from headstrt.core import clock
+    from headstrt.scheduling.models import Booking
+    from headstrt.scheduling.tasks import booking_reminder_send
+
+    session = Booking.objects.get(public_id=booking)
+    task = booking_reminder_send
+    if delay_seconds is not None:
+        task = task.using(run_after=clock.now() + timedelta(seconds=delay_seconds))
+    result = task.enqueue(session.public_id, kind, session.start.isoformat())
+    run_after = result.task.run_after
+    return {"id": result.id, "run_after": run_after.isoformat() if run_after else None}
+
+
+def _reminders() -> dict:
+    """Every reminder sent: session, kind and when."""
+    from headstrt.scheduling.models import BookingReminder
+
+    rows = BookingReminder.objects.select_related("booking").order_by("sent_at")
+    return {
+        "reminders": [[row.booking.public_id, row.kind, row.sent_at.isoformat()] for row in rows]
+    }
+
+
+def _stream_login(*, booking: str) -> dict:
+    """A logged-in session of the mentee of session ``booking``, and its conversation."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from headstrt.messaging.conversations import conversation_open
+    from headstrt.scheduling.models import Booking
+
+    mentee = Booking.objects.select_related("mentee").get(public_id=booking).mentee
+    conversation = conversation_open(user=mentee, booking_id=booking)
+    session = SessionStore()
+    session[SESSION_KEY] = str(mentee.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = mentee.get_session_auth_hash()
+    session.create()
+    return {"session": session.session_key, "conversation": conversation.public_id}
+
+
+COMMANDS = {
+    "seed": _seed,
+    "check": _check,
+    "reminder_enqueue": _reminder_enqueue,
+    "reminders": _reminders,
+    "stream_login": _stream_login,
+}
+
+
 def _main() -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "headstrt.settings")
     django.setup()
     command, options = sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")
-    result = {"seed": _seed, "check": _check}[command](**options)
+    result = COMMANDS[command](**options)
     print(json.dumps(result))
 
 

@@ -5,10 +5,12 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 
 from headstrt import cli
 from headstrt.core.models import IdempotencyRecord
-from headstrt.housekeeping import housekeeping_loop, housekeeping_run
+from headstrt.housekeeping import housekeeping_run
+from headstrt.operations.worker import SWEEP_LOCK, sweeps_run
 from headstrt.perspectives.models import AskStatus, PerspectiveAsk
 from headstrt.scheduling import services
 from headstrt.scheduling.models import Booking, BookingStatus
@@ -58,37 +60,58 @@ def test_a_sweep_expires_lapsed_requests_and_forgets_old_keys(lapsed_request_and
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
 
 
-def test_the_loop_sweeps_until_stopped(lapsed_request_and_old_key, monkeypatch):
+def test_the_worker_sweeps_until_stopped(lapsed_request_and_old_key, monkeypatch):
     stop = threading.Event()
     runs = []
     monkeypatch.setattr(
-        "headstrt.housekeeping.housekeeping_run", lambda: runs.append(1) or stop.set() or {}
+        "headstrt.operations.worker.housekeeping_run",
+        lambda: runs.append(1) or stop.set() or {},
     )
 
-    housekeeping_loop(stop, interval=0)
+    sweeps_run(stop, interval=0)
 
     assert runs == [1]
 
 
-def test_a_failing_sweep_is_logged_and_the_loop_goes_on(monkeypatch, caplog):
+def test_a_failing_sweep_is_logged_and_the_next_round_sweeps_again(monkeypatch, caplog):
     stop, runs = threading.Event(), []
 
     def sweep():
         runs.append(1)
+        cache.delete(SWEEP_LOCK)  # as if the interval had passed
         if len(runs) == 2:
             stop.set()
         raise RuntimeError("database away")
 
-    monkeypatch.setattr("headstrt.housekeeping.housekeeping_run", sweep)
+    monkeypatch.setattr("headstrt.operations.worker.housekeeping_run", sweep)
 
-    housekeeping_loop(stop, interval=0)
+    sweeps_run(stop, interval=0)
 
     assert len(runs) == 2 and "housekeeping failed" in caplog.text
 
 
+def test_while_another_worker_sweeps_only_the_saved_index_is_kept_current(monkeypatch):
+    stop, synced = threading.Event(), []
+    cache.add(SWEEP_LOCK, "another worker", timeout=60)
+    monkeypatch.setattr(
+        "headstrt.operations.worker.housekeeping_run",
+        lambda: pytest.fail("two workers swept in one round"),
+    )
+    monkeypatch.setattr(
+        "headstrt.operations.worker.mentor_index_sync", lambda: synced.append(1) or stop.set()
+    )
+
+    sweeps_run(stop, interval=0)
+
+    assert synced == [1]
+
+
 def test_worker_batch_sweeps_then_runs_the_due_tasks(lapsed_request_and_old_key, monkeypatch):
     calls = []
-    monkeypatch.setattr(cli, "call_command", lambda *args, **options: calls.append((args, options)))
+    monkeypatch.setattr(
+        "headstrt.operations.worker.call_command",
+        lambda *args, **options: calls.append((args, options)),
+    )
 
     cli.main(["worker", "--batch"])
 

@@ -117,7 +117,9 @@ class MentorProfile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["is_active", "-created_at"])]
+        # The directory's order, newest first, with the id that breaks ties: a page is read
+        # from the index without sorting every mentor.
+        indexes = [models.Index(fields=["is_active", "-created_at", "-id"])]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.headline}"

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Min, Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.files import FieldFile
 
 from headstrt.accounts.models import (
@@ -13,6 +13,7 @@ from headstrt.accounts.models import (
     Language,
     MenteeProfile,
     MentorProfile,
+    SessionOffer,
     Topic,
     User,
     WorkingStyle,
@@ -20,6 +21,11 @@ from headstrt.accounts.models import (
 from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound
 from headstrt.core.money import Money, validate_currency
+from headstrt.core.pagination import Page
+
+# The directory counts its mentors up to this many (or to the page asked for, if further):
+# beyond it the page says "more than", and no request reads every mentor just to count them.
+COUNTED_MENTORS = 1000
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,15 @@ def mentors_with_details() -> QuerySet[MentorProfile]:
             "user__languages",
             Prefetch("expertise", queryset=ExpertiseEntry.objects.select_related("topic__parent")),
         )
-        .annotate(min_price_minor=Min("offers__price_minor"))
+        # A subquery rather than a join and GROUP BY: the database then computes it for the
+        # rows shown only, not for every mentor before a page is cut.
+        .annotate(
+            min_price_minor=Subquery(
+                SessionOffer.objects.filter(mentor=OuterRef("pk"))
+                .order_by("price_minor")
+                .values("price_minor")[:1]
+            )
+        )
     )
 
 
@@ -62,36 +76,83 @@ def mentor_directory(*, filters: DirectoryFilters) -> QuerySet[MentorProfile]:
         .filter(is_active=True, user__is_active=True)
         .exclude(user__paused_until__gt=clock.now())
     )
+    # Conditions on expertise, languages and offers are semi-joins (``pk__in``), never joins:
+    # no duplicate rows, so no DISTINCT over every mentor before a page can be cut.
     if filters.query:
         for word in filters.query.split()[:8]:
-            mentors = mentors.filter(
-                Q(headline__icontains=word)
-                | Q(bio__icontains=word)
-                | Q(user__display_name__icontains=word)
-                | Q(expertise__topic__name__icontains=word)
-                | Q(expertise__description__icontains=word)
-            )
+            mentors = mentors.filter(pk__in=_mentors_mentioning(word))
     if filters.area:
-        mentors = mentors.filter(expertise__area=filters.area)
+        mentors = mentors.filter(pk__in=_expertise_of(Q(area=filters.area)))
     if filters.topic:
         topic = Topic.objects.filter(slug=filters.topic).first()
         if topic is None:
             raise DomainError(
                 "unknown_topic", f"“{filters.topic}” is not a topic of the taxonomy.", field="topic"
             )
-        mentors = mentors.filter(Q(expertise__topic=topic) | Q(expertise__topic__parent=topic))
+        mentors = mentors.filter(pk__in=_expertise_of(Q(topic=topic) | Q(topic__parent=topic)))
     if filters.language:
         if not Language.objects.filter(code=filters.language).exists():
             raise DomainError(
                 "unknown_language", f"Unknown language code: {filters.language}.", field="language"
             )
-        mentors = mentors.filter(user__languages__code=filters.language)
+        speakers = User.languages.through.objects.filter(language_id=filters.language)
+        mentors = mentors.filter(user_id__in=speakers.values("user_id"))
     if filters.max_price is not None:
+        offers = SessionOffer.objects.filter(price_minor__lte=filters.max_price.minor)
         mentors = mentors.filter(
-            currency=filters.max_price.currency,
-            offers__price_minor__lte=filters.max_price.minor,
+            currency=filters.max_price.currency, pk__in=offers.values("mentor_id")
         )
-    return mentors.distinct().order_by("-created_at", "-id")
+    return mentors.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class DirectoryPage(Page):
+    """A page of the directory. ``total`` is every matching mentor when ``is_total_exact``,
+    otherwise how many were counted, one more than the page can truthfully claim."""
+
+    is_total_exact: bool = True
+
+
+def mentor_directory_page(*, filters: DirectoryFilters, number: int, size: int) -> DirectoryPage:
+    """Page ``number`` of the directory for ``filters``, counted only as far as needed."""
+    if number < 1:
+        raise DomainError("invalid_page", "Page numbers start at 1.", field="page")
+    # One past what is counted tells whether there are more; the page asked for is always
+    # within the count, so it has a next page when one exists.
+    limit = min(max(COUNTED_MENTORS, number * size), 2**62) + 1
+    mentors = mentor_directory(filters=filters)
+    # Counted over ids alone: a price or a person is fetched for the page shown only.
+    total = mentors.values("pk")[:limit].count()
+    start = (number - 1) * size
+    items = list(mentors[start : start + size]) if start < total else []
+    return DirectoryPage(
+        items=items, number=number, size=size, total=total, is_total_exact=total < limit
+    )
+
+
+def _mentors_mentioning(word: str) -> QuerySet:
+    """The ids of mentors whose headline, bio, name, or an area of expertise (its topic's name
+    or their description) contains ``word``, in any case."""
+    # A union of id sets, one per table, rather than one condition across joins: on
+    # PostgreSQL each set then comes from its trigram index (accounts 0007) instead of every
+    # mentor, person and area of expertise being read. Topic names stay a scan: the taxonomy
+    # is a few hundred rows.
+    profiles = MentorProfile.objects.filter(Q(headline__icontains=word) | Q(bio__icontains=word))
+    named = MentorProfile.objects.filter(
+        user_id__in=User.objects.filter(display_name__icontains=word).values("pk")
+    )
+    topics = Topic.objects.filter(name__icontains=word).values("pk")
+    return profiles.values("pk").union(
+        named.values("pk"),
+        _expertise_of(Q(topic__in=topics)),
+        _expertise_of(Q(description__icontains=word)),
+    )
+
+
+def _expertise_of(condition: Q) -> QuerySet:
+    """The ids of mentors with an area of expertise meeting ``condition``."""
+    # No ordering: a set of ids has none, and a union would otherwise sort each part.
+    return ExpertiseEntry.objects.filter(condition).order_by().values("mentor_id")
 
 
 def mentors_rated(mentors: Iterable[MentorProfile]) -> list[MentorProfile]:

@@ -95,7 +95,7 @@ def _availability(user: User) -> dict:
 def mentor_slots(request: HttpRequest, mentor_id: str, query: Query[SlotsQuery]):
     """A mentor's free slots of one length over ``days`` days from ``start`` (midnight in
     ``tz``), in UTC and on the viewer's clock."""
-    mentor = accounts.mentor_get_public(public_id=mentor_id, viewer=None)
+    mentor = selectors.mentor_get_for_slots(public_id=mentor_id)
     person = viewer(request)
     zone_name = query.tz.strip() or (
         person.time_zone if person.is_authenticated else mentor.user.time_zone
@@ -113,8 +113,11 @@ def mentor_slots(request: HttpRequest, mentor_id: str, query: Query[SlotsQuery])
         end = datetime.combine(first + timedelta(days=days), time(), zone).astimezone(UTC)
     except OverflowError:
         raise DomainError("invalid_date", "That date is out of range.", field="start") from None
+    # Two days' margin: the mentor's dates run up to a day behind UTC, and a range of the
+    # day before may reach into the window.
+    calendar = selectors.mentor_calendar(mentor=mentor, since=start.date() - timedelta(days=2))
     slots = selectors.mentor_free_slots(
-        mentor=mentor, minutes=query.minutes, start=start, end=end, now=now
+        mentor=mentor, minutes=query.minutes, start=start, end=end, now=now, availability=calendar
     )
     local = [slot_in_zone(slot, zone_name) for slot in slots]
     return {

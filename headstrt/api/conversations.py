@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from pydantic import StrictInt
 
-from headstrt.api.schemas import Input, in_utc
+from headstrt.api.schemas import FILE_DOWNLOAD, Input, in_utc
 from headstrt.core.errors import DomainError
 from headstrt.messaging import conversation_reads as reads
 from headstrt.messaging import conversations as services
@@ -29,7 +29,7 @@ class ConversationOpenIn(Input):
     dispute: str | None = Field(None, description="A dispute's id")
 
 
-class MessageIn(Input):
+class ConversationMessageIn(Input):
     body: str = Field(description=f"1 to {MAX_MESSAGE:,} characters of plain text")
 
 
@@ -39,7 +39,7 @@ class ReadIn(Input):
     )
 
 
-class ReportIn(Input):
+class MessageReportIn(Input):
     reason: str = Field(description=f"What is wrong, 1 to {MAX_REPORT_REASON:,} characters")
 
 
@@ -68,7 +68,7 @@ def attachment_out(request: HttpRequest, file) -> AttachmentOut:
     )
 
 
-class MessageOut(Schema):
+class ConversationMessageOut(Schema):
     id: str
     number: int = Field(description="Increases with each message: use it for `after`/`before`")
     author_id: str | None = Field(description="Null for the anonymous mentee of a question")
@@ -94,7 +94,7 @@ class ConversationOut(Schema):
     participants: list[ParticipantOut]
     can_post: bool
     cannot_post_reason: str
-    messages: list[MessageOut] = Field(description="Oldest first")
+    messages: list[ConversationMessageOut] = Field(description="Oldest first")
     has_earlier: bool = Field(description="Older messages exist: ask with `before`")
     last_read_message: int = Field(description="The `number` you had read up to")
 
@@ -109,13 +109,13 @@ class ConversationSummaryOut(Schema):
     preview: str
 
 
-class ReportOut(Schema):
+class MessageReportOut(Schema):
     id: str
     message: str
     created_at: datetime
 
 
-class BlockOut(Schema):
+class PersonBlockOut(Schema):
     person: str
     name: str
     created_at: datetime
@@ -153,11 +153,11 @@ def _anonymous(conversation: Conversation, person_id: int, viewer) -> bool:
     )
 
 
-def _message_out(request: HttpRequest, view: reads.MessageView) -> MessageOut:
+def _message_out(request: HttpRequest, view: reads.MessageView) -> ConversationMessageOut:
     message = view.message
     hidden = _anonymous(message.conversation, message.author_id, request.auth)
     files = [] if view.removed else list(message.attachments.all())
-    return MessageOut(
+    return ConversationMessageOut(
         id=message.public_id,
         number=message.pk,
         author_id=None if hidden else message.author.public_id,
@@ -267,7 +267,7 @@ def conversation_detail(request: HttpRequest, conversation_id: str, query: Query
     return _view(request, conversation_id, before=query.before, limit=query.limit)
 
 
-@router.get("conversations/{slug:conversation_id}/messages", response=list[MessageOut])
+@router.get("conversations/{slug:conversation_id}/messages", response=list[ConversationMessageOut])
 @decorate_view(never_cache)
 def messages_after(request: HttpRequest, conversation_id: str, query: Query[AfterQuery]):
     """The messages after `after` (a message `number`), oldest first, at most 100: poll
@@ -280,11 +280,11 @@ def messages_after(request: HttpRequest, conversation_id: str, query: Query[Afte
 
 @router.post(
     "conversations/{slug:conversation_id}/messages",
-    response={201: MessageOut},
+    response={201: ConversationMessageOut},
     openapi_extra={
         "requestBody": {
             "content": {
-                "application/json": {"schema": MessageIn.model_json_schema()},
+                "application/json": {"schema": ConversationMessageIn.model_json_schema()},
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
@@ -333,17 +333,15 @@ def conversation_read(request: HttpRequest, conversation_id: str, payload: ReadI
 @router.get(
     "attachments/{slug:attachment_id}",
     url_name="conversation_attachment",
-    openapi_extra={
-        "responses": {200: {"description": "The file", "content": {"application/octet-stream": {}}}}
-    },
+    openapi_extra=FILE_DOWNLOAD,
 )
 def attachment_file(request: HttpRequest, attachment_id: str) -> HttpResponse:
     """A file attached to a message, as a download, for the conversation's members."""
     return attachment_download(user=request.auth, attachment_id=attachment_id)
 
 
-@router.post("messages/{slug:message_id}/report", response={201: ReportOut})
-def message_report(request: HttpRequest, message_id: str, payload: ReportIn):
+@router.post("messages/{slug:message_id}/report", response={201: MessageReportOut})
+def message_report(request: HttpRequest, message_id: str, payload: MessageReportIn):
     """Report a message of someone else in your conversation to staff, with a reason.
     Refusals: `report_own`, `report_reason` (422), `already_reported` (409)."""
     report = services.message_report(
@@ -351,7 +349,7 @@ def message_report(request: HttpRequest, message_id: str, payload: ReportIn):
     )
     return Status(
         201,
-        ReportOut(
+        MessageReportOut(
             id=report.public_id,
             message=message_id,
             created_at=in_utc(report.created_at),
@@ -359,22 +357,22 @@ def message_report(request: HttpRequest, message_id: str, payload: ReportIn):
     )
 
 
-def _block_out(block) -> BlockOut:
-    return BlockOut(
+def _block_out(block) -> PersonBlockOut:
+    return PersonBlockOut(
         person=block.blocked.public_id,
         name=block.blocked.display_name,
         created_at=in_utc(block.created_at),
     )
 
 
-@router.get("message-blocks", response=list[BlockOut])
+@router.get("message-blocks", response=list[PersonBlockOut])
 @decorate_view(never_cache)
 def block_list(request: HttpRequest):
     """The people whose messages you blocked, the latest first."""
     return [_block_out(block) for block in reads.blocks_for_person(user=request.auth)]
 
 
-@router.post("message-blocks", response={201: BlockOut})
+@router.post("message-blocks", response={201: PersonBlockOut})
 def block_add(request: HttpRequest, payload: BlockIn):
     """Block messages from a person: theirs are hidden from you and never notified, and
     where everyone else in a conversation blocked them, they cannot write there. Blocking

@@ -14,7 +14,7 @@ from pydantic import StrictInt
 
 from headstrt.api.conversations import AttachmentOut, attachment_out
 from headstrt.api.idempotency import idempotency_key, idempotent_response
-from headstrt.api.schemas import Input, MoneyOut, Text, in_utc
+from headstrt.api.schemas import FILE_DOWNLOAD, Input, MoneyOut, Text, in_utc
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.core.pagination import paginate
@@ -64,7 +64,7 @@ class ResponseIn(Input):
     text: str = Field(description="Your account, 1 to 4,000 characters")
 
 
-class MessageIn(Input):
+class DisputeMessageIn(Input):
     body: str = Field(description="1 to 4,000 characters")
 
 
@@ -161,7 +161,7 @@ class EvidenceOut(Schema):
         return in_utc(evidence.created_at)
 
 
-class MessageOut(Schema):
+class DisputeMessageOut(Schema):
     author: PersonOut
     body: str
     attachments: list[AttachmentOut] = Field(
@@ -269,7 +269,7 @@ class CaseOut(DisputeOut):
     session_record: SessionRecordOut
     attendance: list[AttendanceOut]
     payment: PaymentOut | None = Field(description="None for a free session")
-    messages: list[MessageOut]
+    messages: list[DisputeMessageOut]
     evidence: list[EvidenceOut]
     proposals: list[ProposalOut]
     audit: list[AuditOut]
@@ -433,17 +433,15 @@ def evidence_add(
 @router.get(
     "disputes/{slug:dispute_id}/evidence/{slug:evidence_id}/file",
     url_name="dispute_evidence_file",
-    openapi_extra={
-        "responses": {200: {"description": "The file", "content": {"application/octet-stream": {}}}}
-    },
+    openapi_extra=FILE_DOWNLOAD,
 )
 def evidence_file(request: HttpRequest, dispute_id: str, evidence_id: str):
     """An evidence file, as an attachment, for those who may see the case."""
     return evidence_download(dispute_id=dispute_id, evidence_id=evidence_id, user=request.auth)
 
 
-@router.post("disputes/{slug:dispute_id}/messages", response={201: MessageOut})
-def message_send(request: HttpRequest, dispute_id: str, payload: MessageIn):
+@router.post("disputes/{slug:dispute_id}/messages", response={201: DisputeMessageOut})
+def message_send(request: HttpRequest, dispute_id: str, payload: DisputeMessageIn):
     """Write to everyone on the case (parties and the case's mediator)."""
     message = services.dispute_message_send(
         user=request.auth, dispute_id=dispute_id, body=payload.body

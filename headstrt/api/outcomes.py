@@ -25,7 +25,7 @@ class OutcomeIn(Input):
     note: str = Field("", description="What happened, in your words (optional)")
 
 
-class FollowUpIn(Input):
+class OutcomeFollowUpIn(Input):
     held: str = Field(description="held, partly or not_held")
     note: str = Field("", description="What happened since (optional)")
 
@@ -217,7 +217,7 @@ def outcome_record(request: HttpRequest, booking_id: str, payload: OutcomeIn):
 
 
 @router.put("bookings/{slug:booking_id}/outcome/follow-up", response=OutcomeOut)
-def outcome_follow_up(request: HttpRequest, booking_id: str, payload: FollowUpIn):
+def outcome_follow_up(request: HttpRequest, booking_id: str, payload: OutcomeFollowUpIn):
     """As the mentee, say whether a reached (or partly reached) result held, from 30 to 60
     days after the session."""
     outcomes.outcome_follow_up_record(

@@ -136,11 +136,11 @@ class PageQuery(Text):
     size: int = 20
 
 
-class ReportIn(Input):
+class ReviewReportIn(Input):
     reason: str = Field(description="What is wrong with the review, up to 2,000 characters")
 
 
-class ReportOut(Schema):
+class ReviewReportOut(Schema):
     id: str = Field(alias="public_id")
     review: str
     reason: str
@@ -210,8 +210,8 @@ def mentor_reviews(request: HttpRequest, public_id: str, query: Query[PageQuery]
     }
 
 
-@router.post("reviews/{review_id}/reports", response={201: ReportOut})
-def review_report(request: HttpRequest, review_id: str, payload: ReportIn):
+@router.post("reviews/{review_id}/reports", response={201: ReviewReportOut})
+def review_report(request: HttpRequest, review_id: str, payload: ReviewReportIn):
     """Report a visible review that breaks the rules, once; staff decide whether to hide it."""
     report = services.review_report(
         reporter=request.auth, review_id=review_id, reason=payload.reason

@@ -26,6 +26,7 @@ from headstrt.api import (
 )
 from headstrt.api.auth import signed_in
 from headstrt.api.errors import answer_in_json, install_error_handlers, unknown_address
+from headstrt.api.schemas import ErrorOut
 
 DESCRIPTION = """
 The API of Headstrt for mobile and scripted clients.
@@ -65,6 +66,21 @@ class HeadstrtApi(NinjaAPI):
             pattern.callback = answer_in_json(pattern.callback)
         patterns.append(re_path(r"", unknown_address))
         return patterns, app_name, namespace
+
+    def get_openapi_schema(self, **kwargs):
+        """The schema, with the shared error body as every operation's answer to a 4xx."""
+        schema = super().get_openapi_schema(**kwargs)
+        error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(error.pop("$defs", {}), ErrorOut=error)
+        refusal = {
+            "description": "Refused: the body says why",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault("4XX", refusal)
+        return schema
 
 
 api = HeadstrtApi(

@@ -14,6 +14,7 @@ from headstrt.accounts.models import MentorProfile, User
 from headstrt.core import clock
 from headstrt.core.money import Money
 from headstrt.matching.selectors import situation_notices
+from headstrt.messaging.attachments import KINDS as FILE_KINDS
 from headstrt.payments.statements import (
     SessionMoney,
     Statement,
@@ -724,7 +725,10 @@ def _statement_money(money: Money) -> MoneyOut:
 
 
 class StatementQuery(Text):
-    role: str = Field(description="mentor (earnings) or mentee (payments and refunds)")
+    role: str = Field(
+        description="mentor (earnings) or mentee (payments and refunds)",
+        json_schema_extra={"enum": ["mentor", "mentee"]},
+    )
 
 
 class StatementLineOut(Schema):
@@ -1310,3 +1314,34 @@ class PerspectiveOfferMadeOut(Schema):
     @staticmethod
     def resolve_created_at(offer) -> datetime:
         return in_utc(offer.created_at)
+
+
+# A download answers with the file's own type, one of those uploads may have.
+FILE_DOWNLOAD = {
+    "responses": {
+        200: {
+            "description": "The file",
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}} for kind in FILE_KINDS
+            },
+        }
+    }
+}
+
+
+class FieldErrorOut(Schema):
+    field: str = Field(
+        description="The input the message is about, e.g. `start` or `amount.minor`."
+    )
+    message: str
+
+
+class ErrorOut(Schema):
+    """The body of every 4xx answer."""
+
+    code: str = Field(description="Stable, for programs: `not_found`, `invalid`, `rate_limited`…")
+    message: str = Field(description="For people.")
+    field: str | None = Field(None, description="The input at fault, when there is one.")
+    errors: list[FieldErrorOut] | None = Field(
+        None, description="With `invalid` (422): each field."
+    )

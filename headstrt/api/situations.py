@@ -83,29 +83,36 @@ def situation_delete(request: HttpRequest, situation_id: str):
     services.situation_delete(user=request.auth, situation_id=situation_id)
 
 
-def _match(match: MentorMatch, rank: int, request: HttpRequest) -> MatchOut:
-    user = match.mentor.user
-    return MatchOut(
-        rank=rank,
-        mentor={
-            "id": user.public_id,
-            "display_name": user.display_name,
-            "headline": match.mentor.headline,
-            "photo_url": public_photo_url(user, request),
-            "time_zone": user.time_zone,
-            "languages": [language.code for language in user.languages.all()],
-        },
-        score=match.score,
-        reasons=[
-            {"kind": reason.kind, "text": reason.text, "matched_terms": list(reason.matched_terms)}
-            for reason in match.reasons
-        ],
-        price=MoneyOut.of(match.price) if match.price is not None else None,
-        rating=None if match.rating is None else round(match.rating, 2),
-        reviews=match.reviews,
-        outcome_rate=None if match.outcome_rate is None else round(match.outcome_rate, 3),
-        next_free_slot=match.next_free_slot,
-    )
+def _matches(matches: list[MentorMatch], request: HttpRequest) -> list[dict]:
+    """The answer's plain form of ranked matches, best first, checked against ``MatchOut``."""
+    return [
+        MatchOut(
+            rank=rank,
+            mentor={
+                "id": match.mentor.user.public_id,
+                "display_name": match.mentor.user.display_name,
+                "headline": match.mentor.headline,
+                "photo_url": public_photo_url(match.mentor.user, request),
+                "time_zone": match.mentor.user.time_zone,
+                "languages": [language.code for language in match.mentor.user.languages.all()],
+            },
+            score=match.score,
+            reasons=[
+                {
+                    "kind": reason.kind,
+                    "text": reason.text,
+                    "matched_terms": list(reason.matched_terms),
+                }
+                for reason in match.reasons
+            ],
+            price=MoneyOut.of(match.price) if match.price is not None else None,
+            rating=None if match.rating is None else round(match.rating, 2),
+            reviews=match.reviews,
+            outcome_rate=None if match.outcome_rate is None else round(match.outcome_rate, 3),
+            next_free_slot=match.next_free_slot,
+        ).model_dump()
+        for rank, match in enumerate(matches, start=1)
+    ]
 
 
 @router.get("/{slug:situation_id}/matches", response=MatchResultOut)
@@ -115,21 +122,29 @@ def situation_matches(request: HttpRequest, situation_id: str, query: Query[Matc
     When no mentor passes the hard filters, ``relaxations`` says which filter to relax and
     how many mentors that would bring back.
     """
-    situation = selectors.situation_get_for_viewer(situation_id=situation_id, viewer=request.auth)
+    situation = selectors.situation_get_for_matches(situation_id=situation_id, viewer=request.auth)
+    # The matches are kept in their answer's form (photo addresses name the host asked), so
+    # a kept ranking is answered without rebuilding or checking them again.
     result = selectors.situation_matches(
-        situation=situation, viewer=request.auth, limit=query.limit
+        situation=situation,
+        viewer=request.auth,
+        limit=query.limit,
+        present=lambda matches: _matches(matches, request),
+        form=f"api:{request.build_absolute_uri('/')}",
     )
-    return {
+    answer = {
         "situation": situation.public_id,
-        "matches": [
-            _match(match, rank, request) for rank, match in enumerate(result.matches, start=1)
-        ],
+        "matches": result.matches,
         "notices": result.notices,
         "relaxations": [
             {"filter": item.filter, "message": item.message, "mentors": item.mentors}
             for item in result.relaxations
         ],
     }
+    # Imported here: the API's root imports this module to mount its routes.
+    from headstrt.api.root import api
+
+    return api.create_response(request, answer, status=200)
 
 
 @router.put("/{slug:situation_id}/shares/{slug:mentor_id}", response=SituationOut)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 
 from headstrt.accounts.models import MentorProfile
 from headstrt.accounts.selectors import mentors_with_details
@@ -160,11 +160,16 @@ def _refresh() -> None:
     """
     with _lock:
         watermark = _state["watermark"]
-        changed = indexed_mentors()
+        stamps = MentorProfile.objects.order_by()
         if watermark is not None:
-            changed = changed.filter(updated_at__gte=watermark - REFRESH_LAG)
+            stamps = stamps.filter(updated_at__gte=watermark - REFRESH_LAG)
         applied = _state.setdefault("applied", {})
-        fresh = [mentor for mentor in changed if applied.get(mentor.pk) != mentor.updated_at]
+        # Every ranking comes here: look at the stamps alone (one light query), and read the
+        # details the index needs only of the profiles that really changed.
+        changed = [
+            pk for pk, stamp in stamps.values_list("pk", "updated_at") if applied.get(pk) != stamp
+        ]
+        fresh = list(indexed_mentors().filter(pk__in=changed)) if changed else []
         latest = _apply(_state["index"], fresh, applied)
         if latest is not None and (watermark is None or latest > watermark):
             _state["watermark"] = latest
@@ -201,6 +206,15 @@ def mentor_index_sync() -> int:
         mentor_index_save()
         _state["saved"] = _state["watermark"]
     return len(gone)
+
+
+def mentor_index_generation() -> tuple[str, int]:
+    """What changes whenever a mentor profile does (each change stamps the profile; a
+    deleted one changes the count), in one light query: a ranking kept under it is never
+    served after a profile it read has changed."""
+    stamps = MentorProfile.objects.order_by().aggregate(latest=Max("updated_at"), count=Count("pk"))
+    latest = stamps["latest"]
+    return (latest.isoformat() if latest else "", stamps["count"])
 
 
 def mentor_index_reset() -> None:

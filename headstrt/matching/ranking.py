@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import numpy as np
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from headstrt.accounts.models import Language, MentorProfile
+from headstrt.accounts.models import ExpertiseEntry, Language, MentorProfile
 from headstrt.accounts.selectors import mentors_with_details
 from headstrt.core import clock
 from headstrt.core.money import Money
@@ -20,6 +20,18 @@ from headstrt.matching.query import (
 )
 
 RETRIEVE = 200  # candidates taken from the index before signals re-rank them
+# What signals read of every candidate; a field left out would still load, one query a mentor.
+CANDIDATE_FIELDS = (
+    "currency",
+    "weekly_capacity",
+    "is_active",
+    "created_at",
+    "updated_at",
+    "user__id",
+    "user__time_zone",
+    "user__is_active",
+    "user__paused_until",
+)
 NEWCOMER_AGE = timedelta(days=30)
 NEWCOMER_BONUS = 0.05
 DIVERSITY = 0.5  # weight of dissimilarity when several perspectives are asked for
@@ -195,6 +207,30 @@ def _price(mentor: MentorProfile, query: SituationQuery) -> Money | None:
     return None if offer is None else Money(offer.price_minor, mentor.currency)
 
 
+def _candidate_profiles(query: SituationQuery, mentor_ids: list[int]) -> dict[int, MentorProfile]:
+    """The retrieved mentors with what the signals read: the profile's own figures and the
+    person's zone; offers, languages and expertise only when the situation asks something
+    of them (a budget or a time, languages, a topic or area). The rest of a card is read
+    only for the few mentors shown (``mentors_with_details``): for every candidate it would
+    cost more than the whole rest of a ranking."""
+    lookups = []
+    if query.budget is not None or query.as_soon_as_possible or query.window_start:
+        lookups.append("offers")
+    if query.languages:
+        lookups.append("user__languages")
+    if query.topic or query.area:
+        lookups.append(
+            Prefetch("expertise", queryset=ExpertiseEntry.objects.select_related("topic__parent"))
+        )
+    profiles = (
+        MentorProfile.objects.select_related("user")
+        .only(*CANDIDATE_FIELDS)
+        .prefetch_related(*lookups)
+        .filter(pk__in=mentor_ids)
+    )
+    return {profile.pk: profile for profile in profiles}
+
+
 def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
     """The mentors that best fit ``query``, best first, each with an explanation."""
     allowed = set(eligible_mentors(query).values_list("pk", flat=True))
@@ -208,9 +244,7 @@ def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
             "ranked by your filters and preferences. Adding detail may help."
         )
         candidates = mentor_index().fallback_candidates(sorted(allowed)[:RETRIEVE])
-    mentors = {
-        m.pk: m for m in mentors_with_details().filter(pk__in=[c.mentor_id for c in candidates])
-    }
+    mentors = _candidate_profiles(query, [c.mentor_id for c in candidates])
     candidates = [c for c in candidates if c.mentor_id in mentors]
     values = signals.collect(query=query, mentors=mentors)
     ranked = scoring.combine(
@@ -220,15 +254,20 @@ def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
     )
     ranked = _bounded_newcomers(ranked, mentors, limit=limit)
     ranked = _diversify(ranked, limit=limit) if query.perspectives > 1 else ranked[:limit]
-    shown = {candidate.mentor_id: mentors[candidate.mentor_id] for candidate, _ in ranked}
+    # The cards of the mentors shown, with the policy their next free slot needs.
+    details = mentors_with_details().select_related("scheduling_policy")
+    shown = {
+        mentor.pk: mentor for mentor in details.filter(pk__in=[c.mentor_id for c, _ in ranked])
+    }
+    ranked = [(candidate, score) for candidate, score in ranked if candidate.mentor_id in shown]
     free = signals.free_slots_for(query, shown)
     return MatchResult(
         matches=[
             MentorMatch(
-                mentor=mentors[candidate.mentor_id],
+                mentor=shown[candidate.mentor_id],
                 score=round(min(max(score, 0.0), 1.0), 3),
-                reasons=_reasons(candidate, mentors[candidate.mentor_id], values),
-                price=_price(mentors[candidate.mentor_id], query),
+                reasons=_reasons(candidate, shown[candidate.mentor_id], values),
+                price=_price(shown[candidate.mentor_id], query),
                 next_free_slot=free.get(candidate.mentor_id),
                 **_track_record(candidate.mentor_id, values),
             )

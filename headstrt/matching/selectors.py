@@ -1,15 +1,38 @@
 """Reads of situations and blocks, checked for who asks; and a situation's ranked matches."""
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+import functools
+import hashlib
+from collections.abc import Callable
 
-from headstrt.accounts.models import User
+from django.core.cache import cache
+from django.db.models import (
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast
+
+from headstrt.accounts.models import MentorProfile, User
 from headstrt.accounts.validation import clean_int
 from headstrt.core.errors import NotFound, PermissionDenied
 from headstrt.core.money import Money
 from headstrt.matching.models import MentorBlock, Situation, SituationShare
-from headstrt.matching.query import MAX_PERSPECTIVES, MatchResult, SituationQuery
+from headstrt.matching.query import MAX_PERSPECTIVES, MatchResult, MentorMatch, SituationQuery
 
 MAX_MATCHES = 50
+# How long a situation's ranking is kept for its mentee to reopen or page through. Short:
+# capacity, availability and reviews move the ranking without changing any profile.
+STORED_RANKING_SECONDS = 120
 
 
 def _situations() -> QuerySet[Situation]:
@@ -72,8 +95,61 @@ def situation_get_for_owner(*, situation_id: str, user: User | None) -> Situatio
     return situation
 
 
-def situation_query(situation: Situation) -> SituationQuery:
-    """The situation as the ranking sees it: its words plus its filters and preferences."""
+def _profiles(function: str, field: str, output_field) -> Subquery:
+    """One figure over every mentor profile, as a column of another query."""
+    figure = Func(F(field), function=function, output_field=output_field)
+    return Subquery(MentorProfile.objects.order_by().annotate(figure=figure).values("figure"))
+
+
+@functools.cache
+def _columns_not_ranked() -> list[str]:
+    """The mentee's and the topic's columns a ranking does not read."""
+    topic = Situation._meta.get_field("topic").related_model
+    return [
+        *(
+            f"mentee__{field.name}"
+            for field in User._meta.concrete_fields
+            if field.name not in {"id", "time_zone"}
+        ),
+        *(
+            f"topic__{field.name}"
+            for field in topic._meta.concrete_fields
+            if field.name not in {"id", "slug"}
+        ),
+    ]
+
+
+def situation_get_for_matches(*, situation_id: str, viewer: User | None) -> Situation:
+    """The situation whose matches its mentee asks for, checked, in one query with what the
+    stored ranking's key reads besides (the mentee's zone, its topic, the mentors'
+    generation). A mentor it is shared with is told why not; to others it does not exist."""
+    if viewer is None or not viewer.is_authenticated:
+        raise NotFound("No such situation.")
+    shared = SituationShare.objects.filter(situation=OuterRef("pk"), mentor=viewer)
+    situation = (
+        Situation.objects.select_related("mentee", "topic")
+        # Of the mentee and the topic, only what the ranking reads: fewer columns to read.
+        .defer(*_columns_not_ranked())
+        .annotate(
+            shared_with_viewer=Exists(shared),
+            profiles_changed=_profiles("MAX", "updated_at", DateTimeField()),
+            profiles=_profiles("COUNT", "pk", IntegerField()),
+        )
+        .filter(Q(mentee=viewer) | Q(shared_with_viewer=True), public_id=situation_id)
+        .first()
+    )
+    if situation is None:
+        raise NotFound("No such situation.")
+    if not situation_is_owned_by(situation, viewer):
+        raise PermissionDenied("Only the person who described this situation can see its matches.")
+    return situation
+
+
+def situation_query(situation: Situation, *, languages: list[str] | None = None) -> SituationQuery:
+    """The situation as the ranking sees it: its words plus its filters and preferences
+    (``languages``: its language codes when already read)."""
+    if languages is None:
+        languages = [language.code for language in situation.languages.all()]
     text = f"{situation.title}\n\n{situation.text}" if situation.title else situation.text
     budget = (
         Money(situation.budget_minor, situation.currency)
@@ -87,7 +163,7 @@ def situation_query(situation: Situation) -> SituationQuery:
         area=situation.area,
         topic=situation.topic.slug if situation.topic_id else "",
         budget=budget,
-        languages=tuple(sorted(language.code for language in situation.languages.all())),
+        languages=tuple(sorted(languages)),
         session_minutes=situation.session_minutes,
         as_soon_as_possible=situation.as_soon_as_possible,
         window_start=situation.window_start,
@@ -107,24 +183,91 @@ def situation_notices(situation: Situation) -> list[str]:
     return []
 
 
-def situation_matches(*, situation: Situation, viewer: User | None, limit: int = 10) -> MatchResult:
-    """The mentors that best fit the situation, explained; only its mentee may ask."""
+def _mentors_generation(situation: Situation) -> tuple[str, int]:
+    """``mentor_index_generation``, read with the situation when it came from
+    ``situation_get_for_matches``."""
+    if hasattr(situation, "profiles"):
+        latest = situation.profiles_changed
+        return (latest.isoformat() if latest else "", situation.profiles)
+    # Imported here: the engine loads its index and model, which only ranking should pay for.
+    from headstrt.matching.indexing import mentor_index_generation
+
+    return mentor_index_generation()
+
+
+def _languages_and_blocks(situation: Situation) -> tuple[list[str], set[int]]:
+    """The situation's language codes and the mentors its mentee blocked, in one query."""
+    kind = Value("language", output_field=CharField())
+    languages = (
+        Situation.languages.through.objects.filter(situation_id=situation.pk)
+        .order_by()
+        .values_list(kind, "language_id")
+    )
+    blocks = (
+        MentorBlock.objects.filter(mentee_id=situation.mentee_id)
+        .order_by()
+        .values_list(Value("block", output_field=CharField()), Cast("mentor_id", CharField()))
+    )
+    codes, blocked = [], set()
+    for row_kind, value in languages.union(blocks, all=True):
+        if row_kind == "language":
+            codes.append(value)
+        else:
+            blocked.add(int(value))
+    return codes, blocked
+
+
+def _stored_ranking_key(
+    situation: Situation, query: SituationQuery, *, limit: int, hidden, form: str
+) -> str:
+    """Where a ranking is kept: the situation and its version, everything the ranking reads
+    of it (its words, filters, the mentee's zone), the mentors' generation, the mentee's
+    blocks, the request's options and the form it is kept in; any change to one of them is
+    a new key."""
+    asked = repr((query, limit, sorted(hidden), _mentors_generation(situation), form))
+    digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
+    return f"matching:ranking:{situation.pk}:{situation.updated_at.timestamp()}:{digest}"
+
+
+def situation_matches(
+    *,
+    situation: Situation,
+    viewer: User | None,
+    limit: int = 10,
+    present: Callable[[list[MentorMatch]], list] | None = None,
+    form: str = "",
+) -> MatchResult:
+    """The mentors that best fit the situation, explained; only its mentee may ask.
+
+    The ranking is kept for ``STORED_RANKING_SECONDS`` under a key of everything it depends
+    on, so a mentee reopening or paging their matches gets it back without ranking again;
+    the access check comes first, so the kept ranking is only ever read for its mentee.
+    ``present`` turns the matches into the form an answer shows (named by ``form``, part of
+    the key), which is what is kept: a kept ranking is then served as it is, with no model
+    objects to rebuild."""
     _check_owner(situation, viewer, action="see its matches")
     limit = clean_int(limit, field="limit", label="Limit", minimum=1, maximum=MAX_MATCHES)
-    # Imported here: the engine loads its index and model, which only ranking should pay for.
-    from headstrt.matching import ranking
-
-    result = ranking.rank_mentors(situation_query(situation), limit=limit)
     # Whatever the engine does, a person never sees themselves or a mentor they blocked.
-    hidden = set(
-        MentorBlock.objects.filter(mentee_id=situation.mentee_id).values_list(
-            "mentor_id", flat=True
+    languages, blocked = _languages_and_blocks(situation)
+    hidden = blocked | {situation.mentee_id}
+    query = situation_query(situation, languages=languages)
+    key = _stored_ranking_key(situation, query, limit=limit, hidden=hidden, form=form)
+    result = cache.get(key)
+    if result is None:
+        from headstrt.matching import ranking
+
+        result = ranking.rank_mentors(query, limit=limit)
+        matches = [match for match in result.matches if match.mentor.user_id not in hidden]
+        result = MatchResult(
+            matches=present(matches) if present else matches,
+            notices=list(result.notices),
+            relaxations=list(result.relaxations),
         )
-    ) | {situation.mentee_id}
+        cache.set(key, result, STORED_RANKING_SECONDS)
     return MatchResult(
-        matches=[match for match in result.matches if match.mentor.user_id not in hidden],
-        notices=situation_notices(situation) + list(result.notices),
-        relaxations=list(result.relaxations),
+        matches=result.matches,
+        notices=situation_notices(situation) + result.notices,
+        relaxations=result.relaxations,
     )
 
 

@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -91,16 +92,30 @@ class LanguageFit:
         return scores
 
 
+@cache
+def _zone(name: str) -> ZoneInfo:
+    # Kept for the process: ``ZoneInfo`` itself keeps only the last few zones loaded, and a
+    # ranking meets dozens, each read again from disk once dropped.
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=4096)
+def _overlap_of_offsets(offset_a: float, offset_b: float) -> int:
+    start, end = WAKING_HOURS
+    hours = None
+    for offset in (offset_a, offset_b):
+        local = {int((hour - offset) % 24) for hour in range(start, end)}
+        hours = local if hours is None else hours & local
+    return len(hours)
+
+
 def waking_overlap_hours(zone_a: str, zone_b: str, *, at: datetime | None = None) -> int:
     """Hours of the day that fall within both people's waking hours, today."""
     at = at or clock.now()
-    start, end = WAKING_HOURS
-    hours = set()
-    for zone in (zone_a, zone_b):
-        offset = at.astimezone(ZoneInfo(zone)).utcoffset().total_seconds() / 3600
-        local = {int((hour - offset) % 24) for hour in range(start, end)}
-        hours = local if not hours else hours & local
-    return len(hours)
+    offset_a, offset_b = (
+        at.astimezone(_zone(zone)).utcoffset().total_seconds() / 3600 for zone in (zone_a, zone_b)
+    )
+    return _overlap_of_offsets(offset_a, offset_b)
 
 
 class TimeZoneOverlap:
@@ -112,9 +127,14 @@ class TimeZoneOverlap:
         if not query.time_zone:
             return {}
         span = WAKING_HOURS[1] - WAKING_HOURS[0]
+        now = clock.now()
+        overlaps = {}  # mentors share a few dozen zones: each is worked out once
         scores = {}
         for mentor_id, mentor in mentors.items():
-            overlap = waking_overlap_hours(query.time_zone, mentor.user.time_zone)
+            zone = mentor.user.time_zone
+            if zone not in overlaps:
+                overlaps[zone] = waking_overlap_hours(query.time_zone, zone, at=now)
+            overlap = overlaps[zone]
             reason = "" if overlap >= span - 2 else f"{overlap} h of your waking hours overlap"
             scores[mentor_id] = SignalValue(overlap / span, reason)
         return scores

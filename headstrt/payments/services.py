@@ -250,7 +250,9 @@ def _refund_record(payment: Payment, *, key: str, amount: int, reason: str) -> N
         Payment.objects.filter(pk=payment.pk).update(refunded_minor=F("refunded_minor") + amount)
         from headstrt.payments.tasks import refund_send  # the tasks call back into here
 
-        transaction.on_commit(lambda: refund_send.enqueue(refund.key))
+        # robust: a queue that cannot be reached is logged, not raised, once the refund is
+        # committed; the housekeeping sweep sends pending refunds anyway.
+        transaction.on_commit(lambda: refund_send.enqueue(refund.key), robust=True)
 
 
 def _refund(

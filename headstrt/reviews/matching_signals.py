@@ -6,12 +6,13 @@ nothing about mentors without data, who then get the neutral value.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from headstrt.accounts.models import Topic
 from headstrt.matching.query import SituationQuery
 from headstrt.matching.scoring import NEUTRAL
 from headstrt.matching.signals import SignalValue
-from headstrt.reviews.outcomes import outcome_rates
+from headstrt.reviews.outcomes import outcome_rates, outcome_rates_on_topic
 from headstrt.reviews.reliability import reliability_of
 from headstrt.reviews.reputation import ratings_given_by, ratings_of
 from headstrt.scheduling.models import Party
@@ -63,6 +64,11 @@ class MentorRating:
         return found
 
 
+@lru_cache(maxsize=4096)
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(name.lower()))
+
+
 def situation_topic(query: SituationQuery) -> Topic | None:
     """The topic a situation is about: the one the mentee chose, else the taxonomy topic whose
     name the text spells out in full (the longest such name wins)."""
@@ -71,12 +77,13 @@ def situation_topic(query: SituationQuery) -> Topic | None:
     words = {word.lower() for word in _WORD.findall(query.text)}
     if not words:
         return None
-    named = [
-        topic
-        for topic in Topic.objects.select_related("parent").filter(parent__isnull=False)
-        if set(_WORD.findall(topic.name.lower())) <= words
-    ]
-    return max(named, key=lambda topic: (len(topic.name), -topic.pk), default=None)
+    # Names and ids only (the taxonomy has hundreds of topics, one ranking needs one); the
+    # words of each name are worked out once per process.
+    leaves = Topic.objects.filter(parent__isnull=False).order_by().values_list("pk", "name")
+    named = [(len(name), -pk) for pk, name in leaves if _name_words(name) <= words]
+    if not named:
+        return None
+    return Topic.objects.select_related("parent").filter(pk=-max(named)[1]).first()
 
 
 class MentorOutcomes:
@@ -88,9 +95,10 @@ class MentorOutcomes:
     def values(self, *, query, mentors):
         ids = list(mentors)
         topic = situation_topic(query)
-        by_topic = outcome_rates(ids, topic_slug=topic.slug) if topic else {}
-        missing = [pk for pk in ids if pk not in by_topic]
-        overall = outcome_rates(missing) if missing else {}
+        if topic:
+            by_topic, overall = outcome_rates_on_topic(ids, topic_slug=topic.slug)
+        else:
+            by_topic, overall = {}, outcome_rates(ids)
         found = {}
         for mentor_id in ids:
             on_topic = mentor_id in by_topic
@@ -115,7 +123,7 @@ class MentorReliability:
     name = "reliability"
 
     def values(self, *, query, mentors):
-        records = reliability_of([m.user_id for m in mentors.values()])
+        records = reliability_of([m.user_id for m in mentors.values()], response_hours=False)
         found = {}
         for mentor_id, mentor in mentors.items():
             record = records.get(mentor.user_id)

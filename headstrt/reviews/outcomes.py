@@ -349,6 +349,31 @@ def outcome_rates(mentor_ids: Iterable[int], *, topic_slug: str = "") -> dict[in
     return {row["mentor_id"]: _rates(row) for row in rows}
 
 
+def outcome_rates_on_topic(
+    mentor_ids: Iterable[int], *, topic_slug: str
+) -> tuple[dict[int, OutcomeRate], dict[int, OutcomeRate]]:
+    """``outcome_rates`` on ``topic_slug`` and over all sessions, both in one query: (on the
+    topic, overall), each leaving out mentors without an answered outcome there."""
+    on_topic = Q(topic__slug=topic_slug) | Q(topic__parent__slug=topic_slug)
+    columns = {
+        **_RATE_COLUMNS,
+        "topic_total": Sum(OUTCOME_VALUE, filter=on_topic),
+        "topic_count": Count("pk", filter=on_topic),
+        "topic_reached": Count("pk", filter=on_topic & Q(result=OutcomeResult.REACHED)),
+    }
+    rows = (
+        _answered().filter(mentor_id__in=list(mentor_ids)).values("mentor_id").annotate(**columns)
+    )
+    by_topic, overall = {}, {}
+    for row in rows:
+        overall[row["mentor_id"]] = _rates(row)
+        if row["topic_count"]:
+            by_topic[row["mentor_id"]] = _rates(
+                {name: row[f"topic_{name}"] for name in _RATE_COLUMNS}
+            )
+    return by_topic, overall
+
+
 @dataclass(frozen=True)
 class TopicOutcomes:
     """One topic of a mentor's sessions: how many, and their outcome rate when answered."""

@@ -72,9 +72,12 @@ class Reliability:
     response_hours: float | None
 
 
-def reliability_of(user_ids: Iterable[int]) -> dict[int, Reliability]:
+def reliability_of(
+    user_ids: Iterable[int], *, response_hours: bool = True
+) -> dict[int, Reliability]:
     """The reliability of each person in ``user_ids`` (everyone gets one: no history scores
-    1.0), in five queries however many people are asked about."""
+    1.0), in five queries however many people are asked about; four without
+    ``response_hours`` (then ``None`` for everyone), which only pages showing it need."""
     ids = list(set(user_ids))
     if not ids:
         return {}
@@ -110,7 +113,7 @@ def reliability_of(user_ids: Iterable[int]) -> dict[int, Reliability]:
         .annotate(n=Count("pk"))
         .values_list("person_id", "n")
     )
-    response = _response_hours(ids, since=since, now=now)
+    response = _response_hours(ids, since=since, now=now) if response_hours else {}
     found = {}
     for person in ids:
         counts = lapses[person]

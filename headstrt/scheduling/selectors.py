@@ -2,11 +2,24 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import BigIntegerField, F, Max, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DateField,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Subquery,
+    TimeField,
+    Value,
+)
+from django.db.models.functions import Cast
 
-from headstrt.accounts.models import MentorProfile, User
+from headstrt.accounts.models import MentorProfile, SessionOffer, User
 from headstrt.core.errors import NotFound
 from headstrt.scheduling.models import (
     MAX_HORIZON_DAYS,
@@ -23,6 +36,7 @@ from headstrt.scheduling.models import (
 from headstrt.scheduling.slots import (
     Availability,
     Slot,
+    availability_from,
     mentor_availability,
     slots_compute,
     zone_of,
@@ -133,6 +147,53 @@ def person_is_paused(user: User, *, now: datetime) -> bool:
     """Whether an automatic reliability pause stops ``user`` from booking and from being
     booked at ``now`` (sessions already booked go ahead)."""
     return user.paused_until is not None and user.paused_until > now
+
+
+def mentor_get_for_slots(*, public_id: str) -> MentorProfile:
+    """A listed mentor with their person and scheduling policy, in one query (their
+    calendar: ``mentor_calendar``); others do not exist here."""
+    profile = (
+        MentorProfile.objects.select_related("user", "scheduling_policy")
+        .filter(user__public_id=public_id, is_active=True, user__is_active=True)
+        .first()
+    )
+    if profile is None:
+        raise NotFound("No such mentor.")
+    return profile
+
+
+def mentor_calendar(*, mentor: MentorProfile, since: date) -> Availability:
+    """The mentor's availability for slots from ``since`` on: weekly rules, the date
+    exceptions from ``since`` (earlier ones change no slot to come) and offered lengths, in
+    one query; the policy is read with ``mentor_get_for_slots``."""
+
+    def null(field):
+        return Cast(Value(None), output_field=field)
+
+    # One row shape for the three tables: (kind, weekday or minutes, date, start, end).
+    rules = AvailabilityRule.objects.filter(mentor=mentor).values_list(
+        Value("rule", output_field=CharField()), "weekday", null(DateField()), "start", "end"
+    )
+    exceptions = AvailabilityException.objects.filter(mentor=mentor, date__gte=since).values_list(
+        Value("exception", output_field=CharField()), null(IntegerField()), "date", "start", "end"
+    )
+    offers = SessionOffer.objects.filter(mentor=mentor).values_list(
+        Value("offer", output_field=CharField()),
+        "minutes",
+        null(DateField()),
+        null(TimeField()),
+        null(TimeField()),
+    )
+    rows = rules.order_by().union(exceptions.order_by(), offers.order_by(), all=True)
+    found: dict[str, list] = {"rule": [], "exception": [], "offer": []}
+    for kind, number, day, start, end in rows:
+        found[kind].append((number, day, start, end))
+    return availability_from(
+        mentor=mentor,
+        rules=[(weekday, start, end) for weekday, _, start, end in found["rule"]],
+        exceptions=[(day, start, end) for _, day, start, end in found["exception"]],
+        offered=[minutes for minutes, _, _, _ in found["offer"]],
+    )
 
 
 def mentor_free_slots(
@@ -252,12 +313,15 @@ def bookings_for_participant(
 
     ``role`` limits to bookings where the person is the ``mentor`` or the ``mentee``.
     """
+    # The person's mentor profile as a scalar subquery, not a join: either side is then read
+    # from its own index (mentor, start) or (mentee, start), not from every booking.
+    as_mentor = Q(mentor_id=Subquery(MentorProfile.objects.filter(user=user).values("pk")[:1]))
     if role == "mentor":
-        mine = Q(mentor__user=user)
+        mine = as_mentor
     elif role == "mentee":
         mine = Q(mentee=user)
     else:
-        mine = Q(mentor__user=user) | Q(mentee=user)
+        mine = as_mentor | Q(mentee=user)
     bookings = Booking.objects.select_related("mentor__user", "mentee").filter(mine)
     if which == "requests":
         return bookings.filter(

@@ -271,23 +271,28 @@ def slot_in_zone(slot: Slot, zone: str) -> LocalSlot:
     return LocalSlot(slot.start.astimezone(viewer), slot.end.astimezone(viewer), zone)
 
 
-def mentor_availability(mentor: MentorProfile) -> Availability:
-    """Load a mentor's rules, exceptions, policy and offers into an ``Availability``."""
+def availability_from(
+    *,
+    mentor: MentorProfile,
+    rules: Iterable[tuple[int, time, time]],
+    exceptions: Iterable[tuple[date, time | None, time | None]],
+    offered: Iterable[int],
+) -> Availability:
+    """An ``Availability`` from a mentor's weekly rules (weekday, start, end), date exceptions
+    (date, start, end; no start is a day off), offered lengths and policy."""
     from headstrt.scheduling.models import SchedulingPolicy
 
     weekly: dict[int, list[MinuteRange]] = {}
-    for rule in mentor.availability_rules.all():
-        weekly.setdefault(rule.weekday, []).append(
-            (minutes_of(rule.start), minutes_of(rule.end, is_end=True))
-        )
+    for weekday, start, end in rules:
+        weekly.setdefault(weekday, []).append((minutes_of(start), minutes_of(end, is_end=True)))
     overrides: dict[date, list[MinuteRange]] = {}
     days_off = set()
-    for exception in mentor.availability_exceptions.all():
-        ranges = overrides.setdefault(exception.date, [])
-        if exception.is_time_off:
-            days_off.add(exception.date)
+    for day, start, end in exceptions:
+        ranges = overrides.setdefault(day, [])
+        if start is None:
+            days_off.add(day)
         else:
-            ranges.append((minutes_of(exception.start), minutes_of(exception.end, is_end=True)))
+            ranges.append((minutes_of(start), minutes_of(end, is_end=True)))
     for day in days_off:  # a time-off row wins over ranges on the same date
         overrides[day] = []
     try:
@@ -299,12 +304,25 @@ def mentor_availability(mentor: MentorProfile) -> Availability:
         zone=mentor.user.time_zone,
         weekly={weekday: tuple(sorted(ranges)) for weekday, ranges in weekly.items()},
         overrides={day: tuple(sorted(ranges)) for day, ranges in overrides.items()},
-        offered_minutes=frozenset(offer.minutes for offer in mentor.offers.all()),
+        offered_minutes=frozenset(offered),
         buffer_minutes=values["buffer_minutes"],
         minimum_notice_minutes=values["minimum_notice_minutes"],
         horizon_days=values["horizon_days"],
         max_sessions_per_day=values["max_sessions_per_day"],
         max_sessions_per_week=values["max_sessions_per_week"] or mentor.weekly_capacity,
+    )
+
+
+def mentor_availability(mentor: MentorProfile) -> Availability:
+    """Load a mentor's rules, exceptions, policy and offers into an ``Availability``."""
+    return availability_from(
+        mentor=mentor,
+        rules=((rule.weekday, rule.start, rule.end) for rule in mentor.availability_rules.all()),
+        exceptions=(
+            (exception.date, exception.start, exception.end)
+            for exception in mentor.availability_exceptions.all()
+        ),
+        offered=(offer.minutes for offer in mentor.offers.all()),
     )
 
 

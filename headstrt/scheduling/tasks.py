@@ -4,6 +4,7 @@ Tasks are scheduled for a time (``run_after``) and run by the worker (``headstrt
 Each one is safe to run twice or late: it checks again that what it is about still holds.
 """
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
@@ -12,6 +13,8 @@ from django_tasks import task
 from headstrt.core import clock
 from headstrt.scheduling import notices, services
 from headstrt.scheduling.models import Booking, BookingReminder, BookingStatus, ReminderKind
+
+logger = logging.getLogger(__name__)
 
 REMINDER_LEADS = {
     ReminderKind.DAY_BEFORE: timedelta(hours=24),
@@ -61,11 +64,24 @@ def reminders_schedule(booking: Booking) -> None:
     start = booking.start.astimezone(UTC)
     for kind, lead in REMINDER_LEADS.items():
         if start - lead > now:
-            booking_reminder_send.using(run_after=start - lead).enqueue(
-                booking.public_id, kind.value, start.isoformat()
+            _enqueue(
+                booking_reminder_send.using(run_after=start - lead),
+                booking.public_id,
+                kind.value,
+                start.isoformat(),
             )
 
 
 def request_expiry_schedule(booking: Booking) -> None:
     """Schedule the expiry of a request at the end of its response window."""
-    requests_expire.using(run_after=booking.respond_by).enqueue()
+    _enqueue(requests_expire.using(run_after=booking.respond_by))
+
+
+def _enqueue(task, *args) -> None:
+    # Called once the booking is committed: a queue that cannot be reached (Redis down) must
+    # not turn the booking into an error. The housekeeping sweep expires lapsed requests
+    # anyway; a lost reminder is logged for the operator.
+    try:
+        task.enqueue(*args)
+    except Exception:
+        logger.exception("could not enqueue %s%r", task.name, args)

@@ -289,8 +289,8 @@ def test_the_feed_costs_a_fixed_number_of_queries(
     ben = as_api(client, mentors[1].user)
     ben.get("/perspectives/open")  # the matching index is built once, then kept
     # the token with its user; the mentor's profile, expertise, languages; the open
-    # questions; the index's check of changed mentors (5); the notice's profile
-    with django_assert_num_queries(11):
+    # questions; the index's check of changed mentors (their stamps); the notice's profile
+    with django_assert_num_queries(7):
         response = ben.get("/perspectives/open")
     assert len(response.json()["items"]) == count
 

@@ -54,12 +54,6 @@ def test_demo_generates_the_marketplace_prints_the_logins_and_serves(commands, c
     assert MentorProfile.objects.count() == 5  # four generated, one demo mentor
 
 
-def test_serve_migrates_then_runs_the_server(commands):
-    cli.main(["serve", "--host", "::1", "--port", "9000"])
-
-    assert [args for args, _ in commands] == [("migrate",), ("runserver", "[::1]:9000")]
-
-
 def test_other_commands_go_to_django(capsys):
     cli.main(["help", "seed_demo"])
 

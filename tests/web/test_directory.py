@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
-from headstrt.accounts.models import User
+from headstrt.accounts import selectors
+from headstrt.accounts.models import ExpertiseEntry, MentorProfile, User
 from headstrt.core import clock
 from tests.factories import (
     DIRECTORY_FILTER_CASES,
@@ -136,3 +138,91 @@ def test_a_mentor_paused_for_lapses_is_not_listed(client):
 
     assert names(client.get(URL)) == ["Listed One"]
     assert "Paused For Lapses" not in client.get("/").content.decode()
+
+
+def test_a_search_finds_by_headline_bio_name_topic_and_description_in_any_case(client):
+    by_headline = MentorProfileFactory(user__display_name="Ann", headline="Negotiation coach")
+    MentorProfileFactory(user__display_name="Ben", bio="I help with NEGOTIATIONS.")
+    MentorProfileFactory(user__display_name="Cat Negotiator")
+    ExpertiseEntryFactory(
+        mentor__user__display_name="Dan", topic=TopicFactory(name="Salary negotiation")
+    )
+    ExpertiseEntryFactory(mentor__user__display_name="Eve", description="Years of negotiating.")
+    ExpertiseEntryFactory(mentor__user__display_name="Fay", description="Years of teaching.")
+    # found by its headline and by an area of expertise, listed once
+    ExpertiseEntryFactory(mentor=by_headline, description="Negotiation for engineers.")
+
+    found = names(client.get(URL, {"q": "negotiat"}))
+
+    assert sorted(found) == ["Ann", "Ben", "Cat Negotiator", "Dan", "Eve"]
+    assert names(client.get(URL, {"q": "NEGOTIATION coach"})) == [by_headline.user.display_name]
+
+
+def test_every_word_of_a_search_must_match_somewhere(client):
+    ExpertiseEntryFactory(
+        mentor__user__display_name="Both",
+        mentor__headline="Career coach",
+        description="Years of parenting.",
+    )
+    MentorProfileFactory(user__display_name="Only One", headline="Career coach")
+
+    assert names(client.get(URL, {"q": "parenting career"})) == ["Both"]
+
+
+def test_past_the_counted_mentors_the_page_says_more_than(client, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNTED_MENTORS", 20)
+    for index in range(45):
+        MentorProfileFactory(user__display_name=f"Mentor {index:02}")
+
+    first = client.get(URL)
+    second = client.get(URL, {"page": "2"}).context["page"]
+    third = client.get(URL, {"page": "3"}).context["page"]
+
+    html = first.content.decode()
+    assert first.context["page"].is_total_exact is False
+    assert "More than 20 mentors</h2>" in html and "Page 1</p>" in html
+    assert 'aria-label="Page 2"' in html and ">Next</a>" in html
+    # a page further on is counted at least to itself, so it knows there is a next one
+    assert (second.is_total_exact, second.has_next, len(second.items)) == (False, True, 20)
+    assert (third.is_total_exact, third.total, len(third.items)) == (True, 45, 5)
+
+
+def test_a_count_within_the_bound_is_exact(client):
+    for index in range(3):
+        MentorProfileFactory(user__display_name=f"Mentor {index}")
+
+    response = client.get(URL, headers={"HX-Request": "true"})
+
+    assert response.context["page"].is_total_exact
+    assert "3 mentors</h2>" in response.content.decode()
+    assert "3 mentors found." in response.content.decode()
+
+
+def test_a_huge_page_number_is_a_page_with_nothing_on_it(client):
+    MentorProfileFactory(user__display_name="Only Mentor")
+
+    response = client.get(URL, {"page": str(10**20)})
+
+    assert response.status_code == 200
+    assert "There is no page" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+@pytest.mark.parametrize(
+    ("model", "lookup", "index"),
+    [
+        (MentorProfile, "headline__icontains", "accounts_mentor_headline_trgm"),
+        (MentorProfile, "bio__icontains", "accounts_mentor_bio_trgm"),
+        (User, "display_name__icontains", "accounts_user_display_name_trgm"),
+        (ExpertiseEntry, "description__icontains", "accounts_expertise_description_trgm"),
+    ],
+)
+def test_on_postgresql_each_searched_text_has_a_trigram_index(model, lookup, index):
+    # The index must be on the very expression Django compares, or it is never used.
+    sql, params = model.objects.filter(**{lookup: "negotiation"}).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert f"Bitmap Index Scan on {index}" in plan

@@ -269,7 +269,7 @@ def test_the_feed_costs_a_fixed_number_of_queries(
     # session, user; the mentor's profile, expertise and languages; the open questions; the
     # index's check of changed mentors (profile, offers, languages, expertise, outcomes);
     # the notice's profile; unread notifications
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(9):
         response = client.get(url("perspective_feed"))
     assert len(response.context["rows"]) == count
 

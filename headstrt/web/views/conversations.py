@@ -1,7 +1,9 @@
 """Pages of conversations around engagements: reading, writing, live updates, blocks and
 reports."""
 
+import functools
 import re
+import threading
 import time
 from collections.abc import Iterator
 
@@ -272,9 +274,49 @@ def _event(request, conversation_id: str, item: reads.MessageView) -> str:
     return f"id: {item.message.id}\nevent: message\ndata: {html}\n\n"
 
 
-def _event_stream(request, conversation_id: str, after: int, first) -> Iterator[str]:
+@functools.cache
+def _stream_slots(limit: int) -> threading.BoundedSemaphore:
+    # One semaphore per process (made in the worker, after the fork) and per limit.
+    return threading.BoundedSemaphore(limit)
+
+
+class _StreamSlot:
+    """One of this process's ``HEADSTRT_STREAMS_PER_PROCESS`` stream slots, given back once:
+    when its stream ends, or when a response never read is dropped."""
+
+    def __init__(self, slots: threading.BoundedSemaphore):
+        self._slots = slots
+        self._lock = threading.Lock()
+        self._held = True
+
+    @classmethod
+    def take(cls) -> "_StreamSlot | None":
+        """A free slot, or None at once when every one is taken."""
+        slots = _stream_slots(settings.HEADSTRT_STREAMS_PER_PROCESS)
+        return cls(slots) if slots.acquire(blocking=False) else None
+
+    def release(self) -> None:
+        with self._lock:
+            held, self._held = self._held, False
+        if held:
+            self._slots.release()
+
+    def __del__(self):
+        self.release()
+
+
+def _event_stream(
+    request, conversation_id: str, after: int, first, slot: _StreamSlot
+) -> Iterator[str]:
     """New messages as they arrive, for a bounded time: the stream then ends and the browser
     reconnects (with the last event's id), so no worker is held for ever."""
+    try:
+        yield from _events(request, conversation_id, after, first)
+    finally:
+        slot.release()
+
+
+def _events(request, conversation_id: str, after: int, first) -> Iterator[str]:
     # Reconnect a little later than immediately, and the same after an error.
     yield "retry: 2000\n\n"
     deadline = time.monotonic() + settings.HEADSTRT_STREAM_SECONDS
@@ -305,7 +347,8 @@ def _event_stream(request, conversation_id: str, after: int, first) -> Iterator[
 @require_GET
 def conversation_events(request, conversation_id: str):
     """Server-sent events: each new message as rendered HTML, from the message after the
-    ``Last-Event-ID`` header (or ``?after=``). With ``HEADSTRT_STREAM_SECONDS`` at 0 the
+    ``Last-Event-ID`` header (or ``?after=``). With ``HEADSTRT_STREAM_SECONDS`` at 0, or
+    when this process already holds ``HEADSTRT_STREAMS_PER_PROCESS`` streams open, the
     answer is 204, which tells the browser not to reconnect: the page then polls."""
     try:
         after = _whole_number(request.headers.get("last-event-id") or request.GET.get("after")) or 0
@@ -317,8 +360,14 @@ def conversation_events(request, conversation_id: str):
         raise Http404("No such conversation.") from None
     if settings.HEADSTRT_STREAM_SECONDS <= 0:
         return HttpResponse(status=204)
+    # A stream holds a server thread for its whole length: with every slot taken, waiting
+    # for one would hold this thread too.
+    slot = _StreamSlot.take()
+    if slot is None:
+        return HttpResponse(status=204)
     response = StreamingHttpResponse(
-        _event_stream(request, conversation_id, after, first), content_type="text/event-stream"
+        _event_stream(request, conversation_id, after, first, slot),
+        content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache, no-store"
     response["X-Accel-Buffering"] = "no"  # nginx: pass events on at once

@@ -10,7 +10,6 @@ from django.views.decorators.vary import vary_on_headers
 from headstrt.accounts import selectors
 from headstrt.accounts.selectors import DirectoryFilters
 from headstrt.core.errors import DomainError, NotFound
-from headstrt.core.pagination import paginate
 from headstrt.web.forms import DirectoryFilterForm
 
 FEATURED_MENTORS = 3
@@ -45,10 +44,8 @@ def mentor_directory(request):
                 language=data["language"],
                 max_price=selectors.parse_price_filter(data["max_price"], data["currency"]),
             )
-            page = paginate(
-                selectors.mentor_directory(filters=filters),
-                page=data["page"] or 1,
-                size=DIRECTORY_PAGE_SIZE,
+            page = selectors.mentor_directory_page(
+                filters=filters, number=data["page"] or 1, size=DIRECTORY_PAGE_SIZE
             )
             selectors.mentors_rated(page.items)
         except DomainError as error:

@@ -3,13 +3,19 @@
 
 // Suggest the browser's time zone in a fresh sign-up form instead of UTC.
 function suggestTimeZone() {
+  const inputs = document.querySelectorAll("[data-detect-time-zone]");
+  if (!inputs.length) {
+    // The first Intl call loads the browser's locale data, a long task on a slow phone:
+    // only the pages with a time zone field pay for it.
+    return;
+  }
   let zone = "";
   try {
     zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
   } catch (error) {
     return;
   }
-  for (const input of document.querySelectorAll("[data-detect-time-zone]")) {
+  for (const input of inputs) {
     if (zone && input.value === "UTC") {
       input.value = zone;
     }
