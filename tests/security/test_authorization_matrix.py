@@ -69,36 +69,19 @@ def done() -> Ids:
     return booking("done")
 
 
-def situation(w):
-    return {"situation_id": w.situation.public_id}
+def object_id(parameter: str, attribute: str) -> Ids:
+    """The URL parameter ``parameter`` naming the world's object ``attribute``."""
+    return lambda w: {parameter: getattr(w, attribute).public_id}
 
 
-def dispute(w):
-    return {"dispute_id": w.dispute.public_id}
-
-
-def ask(w):
-    return {"ask_id": w.ask.public_id}
-
-
-def request(w):
-    return {"request_id": w.request.public_id}
-
-
-def open_question(w):
-    return {"request_id": w.open_question.public_id}
-
-
-def panel(w):
-    return {"panel_id": w.panel.public_id}
-
-
-def group(w):
-    return {"group_id": w.group.public_id}
-
-
-def conversation(w):
-    return {"conversation_id": w.conversation.public_id}
+situation = object_id("situation_id", "situation")
+dispute = object_id("dispute_id", "dispute")
+ask = object_id("ask_id", "ask")
+request = object_id("request_id", "request")
+open_question = object_id("request_id", "open_question")
+panel = object_id("panel_id", "panel")
+group = object_id("group_id", "group")
+conversation = object_id("conversation_id", "conversation")
 
 
 def mentor(key: str = "public_id") -> Ids:
