@@ -125,12 +125,16 @@ def mentor_index_rebuild() -> MentorIndex:
 
 
 def mentor_index_save() -> Path:
-    """Persist this process's index (with its watermark) so the next start loads it fast."""
+    """Persist this process's index (with its watermark and the profiles it applied just
+    before it) so the next start loads it fast and does not index those profiles again."""
     index = mentor_index()
     path = index_path()
-    index.save(
-        path, meta={"watermark": _state["watermark"].isoformat() if _state["watermark"] else ""}
-    )
+    with _lock:
+        meta = {
+            "watermark": _state["watermark"].isoformat() if _state["watermark"] else "",
+            "applied": {str(pk): at.isoformat() for pk, at in _state.get("applied", {}).items()},
+        }
+    index.save(path, meta=meta)
     return path
 
 
@@ -142,8 +146,14 @@ def mentor_index() -> MentorIndex:
             if path.exists():
                 index, meta = MentorIndex.load(path, default_embedder())
                 stamp = meta.get("watermark")
+                applied = {
+                    int(pk): datetime.fromisoformat(at)
+                    for pk, at in meta.get("applied", {}).items()
+                }
                 _state.update(
-                    index=index, watermark=datetime.fromisoformat(stamp) if stamp else None
+                    index=index,
+                    watermark=datetime.fromisoformat(stamp) if stamp else None,
+                    applied=applied,
                 )
     if _state["index"] is None:
         return mentor_index_rebuild()

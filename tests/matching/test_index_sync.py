@@ -59,3 +59,16 @@ def test_searching_again_and_again_indexes_nothing_twice():
         mentor_index()
 
     assert len(mentor_index().vectors) == rows
+
+
+def test_a_process_loading_the_saved_index_indexes_nothing_again():
+    # Profiles changed together (an import, the demo) all sit within the refresh's look-back
+    # of the watermark: a new process must know it applied them already.
+    for bio in ("Kite repair", "Sourdough baking", "Chess openings"):
+        MentorProfileFactory(bio=bio)
+    mentor_index_sync()
+    rows = len(mentor_index().vectors)
+
+    mentor_index_reset()
+
+    assert len(mentor_index().vectors) == rows

@@ -9,6 +9,8 @@ from headstrt.matching.engine.arrays import GrowingArray
 
 ANN_THRESHOLD = 20_000  # below this many vectors an exact scan is fast enough
 NPROBE = 32
+# A filter keeping more than 1/SCAN_SHARE of the rows is scored by scanning every row.
+SCAN_SHARE = 8
 TRAINING_ITERATIONS = 10
 
 
@@ -95,7 +97,12 @@ class VectorStore:
             within = np.asarray(within, np.int64)
             within = within[alive[within]]
             if len(within) <= max(self.ann_threshold, 4 * k) or self._ann is None:
-                return self._top(within, self.rows(within) @ query, k)
+                # Gathering many scattered rows costs far more than one pass over them all.
+                if len(within) * SCAN_SHARE > len(alive):
+                    scores = self._scan(query, 0, len(alive))[within]
+                else:
+                    scores = self.rows(within) @ query
+                return self._top(within, scores, k)
         if self._ann is None:
             rows = np.flatnonzero(alive)
             return self._top(rows, self._scan(query, 0, len(alive))[rows], k)
