@@ -386,9 +386,7 @@ LOGGING = {
         "json": {"()": "headstrt.operations.logs.JsonFormatter"},
         "text": {"()": "headstrt.operations.logs.TextFormatter"},
     },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": HEADSTRT_LOG_FORMAT}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": HEADSTRT_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("HEADSTRT_LOG_LEVEL", "INFO")},
     "loggers": {
         "faiss.loader": {"level": "WARNING"},  # it reports which CPU build it loaded
