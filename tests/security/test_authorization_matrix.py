@@ -82,6 +82,10 @@ open_question = object_id("request_id", "open_question")
 panel = object_id("panel_id", "panel")
 group = object_id("group_id", "group")
 conversation = object_id("conversation_id", "conversation")
+notification = object_id("notification_id", "notification")
+notice = object_id("notice_id", "notice")
+review = object_id("review_id", "review")
+message_report = object_id("report_id", "message_report")
 
 
 def mentor(key: str = "public_id") -> Ids:
@@ -104,9 +108,7 @@ WEB = {
     "photos/<slug:public_id>.webp": Public("profile photos are on public pages", mentor()),
     "groups/<slug:group_id>/": Public(OPEN_GROUP, group),
     "groups/<slug:group_id>/seat/": Public(OPEN_GROUP, group),
-    "reviews/<slug:review_id>/report/": Public(
-        VISIBLE_REVIEW, lambda w: {"review_id": w.review.public_id}
-    ),
+    "reviews/<slug:review_id>/report/": Public(VISIBLE_REVIEW, review),
     "me/availability/exceptions/<str:day>/remove/": Own(OWN_DAY),
     "calendar/<slug:token>.ics": Secret(lambda w: {"token": "forged" + w.calendar_token[6:]}),
     "unsubscribe/<str:token>/": Secret(lambda w: {"token": "forged:token:value"}),
@@ -122,9 +124,7 @@ WEB = {
     "me/tokens/<slug:token_id>/revoke/": Private(
         MENTEE, lambda w: {"token_id": w.tokens[0].public_id}
     ),
-    "me/reliability/<slug:notice_id>/contest/": Private(
-        MENTEE, lambda w: {"notice_id": w.notice.public_id}
-    ),
+    "me/reliability/<slug:notice_id>/contest/": Private(MENTEE, notice),
     "me/groups/<slug:group_id>/cancel/": Private(MENTOR, group),
     "situations/<slug:situation_id>/": Private(MENTEE, situation),
     "situations/<slug:situation_id>/matches/": Private(MENTEE, situation),
@@ -145,16 +145,10 @@ WEB = {
     "sessions/<slug:booking_id>/review/": Private(MENTEE, done()),
     "sessions/<slug:booking_id>/outcome/": Private(MENTEE, done()),
     "sessions/<slug:booking_id>/dispute/": Private(MENTEE, done()),
-    "notifications/<slug:notification_id>/": Private(
-        MENTEE, lambda w: {"notification_id": w.notification.public_id}
-    ),
-    "staff/reviews/<slug:review_id>/": Private(STAFF, lambda w: {"review_id": w.review.public_id}),
-    "staff/reliability/<slug:notice_id>/lift/": Private(
-        STAFF, lambda w: {"notice_id": w.notice.public_id}
-    ),
-    "staff/messages/<slug:report_id>/": Private(
-        STAFF, lambda w: {"report_id": w.message_report.public_id}
-    ),
+    "notifications/<slug:notification_id>/": Private(MENTEE, notification),
+    "staff/reviews/<slug:review_id>/": Private(STAFF, review),
+    "staff/reliability/<slug:notice_id>/lift/": Private(STAFF, notice),
+    "staff/messages/<slug:report_id>/": Private(STAFF, message_report),
     "disputes/<slug:dispute_id>/": Private(MENTEE, dispute),
     "disputes/<slug:dispute_id>/response/": Private(MENTOR, dispute),
     "disputes/<slug:dispute_id>/evidence/": Private(MENTEE, dispute),
@@ -197,9 +191,7 @@ API = {
     "api/v1/mentors/<slug:mentor_id>/slots": Public(ANYONE_BOOKS, mentor("mentor_id")),
     "api/v1/mentors/<public_id>/reviews": Public(VISIBLE_REVIEW, mentor()),
     "api/v1/mentors/<slug:public_id>/reliability": Public(RELIABILITY, mentor()),
-    "api/v1/reviews/<review_id>/reports": Public(
-        VISIBLE_REVIEW, lambda w: {"review_id": w.review.public_id}
-    ),
+    "api/v1/reviews/<review_id>/reports": Public(VISIBLE_REVIEW, review),
     "api/v1/groups/<slug:group_id>": Public(OPEN_GROUP, group),
     "api/v1/groups/<slug:group_id>/seats": Public(OPEN_GROUP, group),
     "api/v1/groups/<slug:group_id>/cancel": Private(MENTOR, group),
@@ -233,12 +225,8 @@ API = {
     "api/v1/bookings/<slug:booking_id>/outcome": Private(MENTEE, done()),
     "api/v1/bookings/<slug:booking_id>/outcome/follow-up": Private(MENTEE, done()),
     "api/v1/bookings/<slug:booking_id>/dispute": Private(MENTEE, done()),
-    "api/v1/notifications/<slug:notification_id>/read": Private(
-        MENTEE, lambda w: {"notification_id": w.notification.public_id}
-    ),
-    "api/v1/me/reliability/notices/<slug:notice_id>/contest": Private(
-        MENTEE, lambda w: {"notice_id": w.notice.public_id}
-    ),
+    "api/v1/notifications/<slug:notification_id>/read": Private(MENTEE, notification),
+    "api/v1/me/reliability/notices/<slug:notice_id>/contest": Private(MENTEE, notice),
     "api/v1/disputes/<slug:dispute_id>": Private(MENTEE, dispute),
     "api/v1/disputes/<slug:dispute_id>/response": Private(MENTOR, dispute),
     "api/v1/disputes/<slug:dispute_id>/evidence": Private(MENTEE, dispute),
