@@ -603,3 +603,186 @@ def test_a_signed_in_person_who_is_not_staff_is_refused_every_admin_page(world):
                 failures.append(f"{method} {path}: {response.status_code}")
     assert not failures, "\n".join(failures)
     assert not changed_tables(state, database_state())
+
+
+# --- ids in request bodies and query strings ---------------------------------------------------
+
+# A free 30-minute slot of the world's mentor and of the panel's mentors, a week after the
+# done session (the upcoming one is the hour before).
+FREE_SLOT = "2030-03-12T09:00:00+00:00"
+CARD = "4242424242424242"
+# A request naming someone else's object in its body is refused in one of these ways.
+BODY_REFUSED = {400, 403, 404, 409, 422}
+
+
+@dataclass(frozen=True)
+class Named:
+    """A request whose body (or query string) names one of the mentee's objects: the
+    outsider is refused, the mentee (the owner) gets through with the same input."""
+
+    method: str
+    path: Callable[[World], str]
+    body: Callable[[World], dict]
+    prepare: Callable[[World], dict] = lambda w: {}  # objects made for this case only
+
+
+def panelists(w: World) -> list[str]:
+    return [part.mentor.user.public_id for part in w.panel.parts.select_related("mentor__user")]
+
+
+def offer_on_the_open_question(w: World) -> dict:
+    """An offer on the mentee's open question, and an open question of the outsider's own
+    (the outsider's URL is then theirs, only the offer in the body is someone else's)."""
+    from headstrt.perspectives.services import perspective_offer_make
+    from tests.factories import PerspectiveRequestFactory
+
+    offer = perspective_offer_make(
+        mentor=w.mentor, request_id=w.open_question.public_id, note="I did this last year."
+    )
+    own = PerspectiveRequestFactory(mentee=w.outsider, open=True)
+    return {"offer": offer.public_id, "own_question": own.public_id}
+
+
+def book_page(w: World) -> str:
+    return f"/mentors/{w.mentor.public_id}/book/?situation={w.situation.public_id}"
+
+
+SLOT_BODY = lambda w: {"mentor": w.mentor.public_id, "start": FREE_SLOT, "minutes": 30}  # noqa: E731
+NAMED = {
+    "api booking": Named(
+        "POST",
+        lambda w: "/api/v1/bookings",
+        lambda w: {
+            **SLOT_BODY(w),
+            "situation": w.situation.public_id,
+            "objective": "Ask for 15% more",
+            "source": CARD,
+        },
+    ),
+    "api hold": Named(
+        "POST",
+        lambda w: "/api/v1/bookings/holds",
+        lambda w: {**SLOT_BODY(w), "situation": w.situation.public_id},
+    ),
+    "api perspectives": Named(
+        "POST",
+        lambda w: "/api/v1/perspectives",
+        lambda w: {"situation": w.situation.public_id, "mentors": [w.mentor.public_id]},
+    ),
+    "api panel": Named(
+        "POST",
+        lambda w: "/api/v1/panels",
+        lambda w: {
+            "mentors": panelists(w),
+            "start": FREE_SLOT,
+            "minutes": 30,
+            "situation": w.situation.public_id,
+        },
+    ),
+    "api conversation of a session": Named(
+        "POST", lambda w: "/api/v1/conversations", lambda w: {"booking": w.done.public_id}
+    ),
+    "api conversation of a question": Named(
+        "POST",
+        lambda w: "/api/v1/conversations",
+        lambda w: {"perspective_request": w.request.public_id},
+    ),
+    "api conversation of a dispute": Named(
+        "POST", lambda w: "/api/v1/conversations", lambda w: {"dispute": w.dispute.public_id}
+    ),
+    "api offers of another question": Named(
+        "POST",
+        lambda w: "/api/v1/perspectives/{question}/offers/accept",
+        lambda w: {"offers": ["{offer}"]},
+        offer_on_the_open_question,
+    ),
+    "web booking page": Named("GET", book_page, lambda w: {}),
+    "web booking": Named(
+        "POST", book_page, lambda w: {"start": FREE_SLOT, "minutes": "30"}
+    ),
+    "web perspectives page": Named(
+        "GET", lambda w: f"/perspectives/new/?situation={w.situation.public_id}", lambda w: {}
+    ),
+    "web perspectives": Named(
+        "POST",
+        lambda w: "/perspectives/new/",
+        lambda w: {
+            "situation": w.situation.public_id,
+            "how": "mentors",
+            "mentors": [w.mentor.public_id],
+            "answer_hours": "48",
+            "currency": "EUR",
+        },
+    ),
+    "web panel page": Named(
+        "GET",
+        lambda w: f"/panels/new/?mentors={','.join(panelists(w))}&situation={w.situation.public_id}",
+        lambda w: {},
+    ),
+    "web panel": Named(
+        "POST",
+        lambda w: "/panels/new/",
+        lambda w: {
+            "mentors": panelists(w),
+            "start": FREE_SLOT,
+            "minutes": "30",
+            "situation": w.situation.public_id,
+        },
+    ),
+}
+
+
+def links_to_the_situation(world: World) -> int:
+    """How many sessions, panels and questions are tied to the world's situation."""
+    from headstrt.perspectives.models import PerspectiveRequest
+    from headstrt.scheduling.models import Booking, Panel
+
+    return sum(
+        model.objects.filter(situation=world.situation).count()
+        for model in (Booking, Panel, PerspectiveRequest)
+    )
+
+
+def send_named(person, world: World, case: Named, made: dict):
+    client = Client()
+    path = case.path(world).format(
+        question=made.get("own_question" if person == world.outsider else "theirs", ""), **made
+    )
+    body = json.loads(json.dumps(case.body(world)).replace("{offer}", made.get("offer", "")))
+    if path.startswith("/api/"):
+        headers = {"Authorization": f"Bearer {world.keys[person.pk]}"}
+        return client.generic(case.method, path, json.dumps(body), "application/json", headers=headers)
+    client.force_login(person)
+    if case.method == "GET":
+        return client.get(path)
+    return client.post(path, body)
+
+
+@pytest.mark.parametrize("name", list(NAMED))
+def test_an_id_in_the_body_or_query_naming_another_persons_object_is_refused(world, name):
+    """The id of another person's situation, session, question, dispute or offer sent in a
+    request's body (or a page's query string) by the outsider: the API refuses it and
+    nothing changes; a web page does not show the situation and ties nothing to it. The
+    mentee, whose objects they are, gets through with the same input, so the refusal is
+    about the person and not the input."""
+    case = NAMED[name]
+    made = {**case.prepare(world), "theirs": world.open_question.public_id}
+    state, links = database_state(), links_to_the_situation(world)
+    response = send_named(world.outsider, world, case, made)
+    page = response.content.decode() if not response.streaming else ""
+    assert world.situation.text not in page, name
+    if case.path(world).startswith("/api/"):
+        assert response.status_code in BODY_REFUSED, (name, response.status_code, page)
+        assert not changed_tables(state, database_state()), name
+    else:
+        assert response.status_code < 500, (name, response.status_code)
+        assert links_to_the_situation(world) == links, name
+        if case.method == "GET":
+            assert not changed_tables(state, database_state()), name
+
+    owner = send_named(world.mentee, world, case, {**made, "own_question": made["theirs"]})
+    assert owner.status_code < 400, (name, owner.status_code, owner.content[:500])
+    if case.method == "GET":
+        assert world.situation.text in owner.content.decode(), name
+    elif not case.path(world).startswith("/api/") or "situation" in case.body(world):
+        assert links_to_the_situation(world) > links, name
