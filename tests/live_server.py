@@ -39,7 +39,8 @@ BUFFER_MINUTES = 10
 STARTUP_SECONDS = 180
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -236,7 +237,7 @@ class LiveServer(Deployment):
             raise ValueError(f"unknown server kind {kind!r}, expected one of {self.KINDS}")
         super().__init__(env=env)
         self.kind, self.workers, self.threads = kind, workers, threads
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     @property

@@ -2,11 +2,12 @@
 
 import email
 import email.policy
-import socket
 import threading
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from tests.live_server import free_port
 
 
 class _Mailbox:
@@ -21,19 +22,13 @@ class _Mailbox:
         return "250 Message accepted"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class SmtpServer:
     """Runs aiosmtpd on 127.0.0.1 in a thread; ``messages`` holds what arrived."""
 
     def __init__(self):
         self._mailbox = _Mailbox()
         self.host = "127.0.0.1"
-        self.port = _free_port()
+        self.port = free_port()
         self._controller = Controller(self._mailbox, hostname=self.host, port=self.port)
 
     def start(self) -> "SmtpServer":

@@ -5,7 +5,6 @@ import fcntl
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -28,6 +27,7 @@ from headstrt.operations.metrics import PLATFORM_FIGURES_CACHE_KEY, request_metr
 from headstrt.payments.models import Payment, PaymentStatus, Payout, PayoutStatus
 from headstrt.payments.payouts import payouts_run_task
 from tests.factories import MentorProfileFactory
+from tests.live_server import free_port
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/12"
 ROUTE = "mentors/<slug:public_id>/"
@@ -347,12 +347,6 @@ def test_tasks_waiting_and_failed_on_the_redis_queue(client, redis_queue):
     assert 0 <= figures["headstrt_tasks_oldest_waiting_seconds"] < 60
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _get(port: int, address: str) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
@@ -383,7 +377,7 @@ def _wait_for(condition, seconds: float = 30):
 def test_under_gunicorn_the_metrics_sum_every_worker_process(tmp_path):
     """Two workers, each request answered by either: one scrape counts them all, and a
     worker that exits leaves its counts but not its requests in progress."""
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "gunicorn_test.py"
     config.write_text(
         textwrap.dedent(
