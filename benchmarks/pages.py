@@ -12,7 +12,8 @@ the platform is bulk-loaded as ``scale_data.seed`` does (past sessions and about
 upcoming, confirmed or requested, in the next 30 days), then each
 mentor gets a 30-minute offer, weekday availability and three areas of expertise; every
 session sends its mentor a notification (a third unread) and every tenth session has a
-conversation of three messages. The matching index is built over every mentor.
+conversation of three messages. The matching index is built over every mentor, and every
+mentor's standing is kept as the worker's sweep keeps them with a shared cache.
 
 Each page is requested through Django's test client, the whole middleware stack included,
 with DEBUG off, as ``--samples`` different people drawn at random (mentors in proportion to
@@ -146,6 +147,7 @@ def seed_pages(*, seed_value: int) -> None:
 
     from benchmarks.scale_data import Loader
     from headstrt.accounts.models import ExpertiseEntry, MentorProfile, Topic
+    from headstrt.accounts.search_text import mentor_search_text_refresh
 
     rng = np.random.default_rng(seed_value + 1)
     topics = list(Topic.objects.filter(parent__isnull=False).values_list("pk", "area", "name"))
@@ -182,6 +184,8 @@ def seed_pages(*, seed_value: int) -> None:
             ("public_id", "mentor_id", "topic_id", "area", "description", "years"),
             entries(),
         )
+        # The text the directory's search reads, written as the services write it.
+        mentor_search_text_refresh(MentorProfile.objects.all())
         # Every session told its mentor once; a third of those are unread.
         cursor.execute(
             "INSERT INTO messaging_notification "
@@ -227,6 +231,16 @@ def index_build() -> float:
     tick = time.perf_counter()
     mentor_index_rebuild()
     mentor_index_save()
+    return time.perf_counter() - tick
+
+
+def standings_keep() -> float:
+    """Keep every mentor's standing, as the worker's sweep does with a shared cache (this
+    process's cache is the one its pages read); returns the seconds it took."""
+    from headstrt.reviews.standing import standings_keep_all
+
+    tick = time.perf_counter()
+    standings_keep_all()
     return time.perf_counter() - tick
 
 
@@ -445,6 +459,7 @@ def main() -> None:
                 f"{indexing:.0f} s",
                 flush=True,
             )
+        print(f"standings of every mentor kept in {standings_keep():.0f} s", flush=True)
         people, sessions = User.objects.count(), Booking.objects.count()
         pages = Pages(samples=args.samples, seed_value=args.seed)
         chosen = pages.each()

@@ -7,9 +7,12 @@ Everything it calls is safe to run at any time and from several workers at once.
 
 import logging
 
+from django.conf import settings
+
 from headstrt.core.idempotency import idempotency_records_forget
 from headstrt.disputes.services import disputes_advance
 from headstrt.matching.indexing import mentor_index_sync
+from headstrt.operations.checks import LOCAL_CACHE
 from headstrt.payments.payouts import payouts_run
 from headstrt.payments.services import (
     escrow_release_due,
@@ -19,6 +22,7 @@ from headstrt.payments.services import (
 from headstrt.perspectives.services import perspectives_expire_due
 from headstrt.reviews.outcomes import outcome_follow_ups_send
 from headstrt.reviews.services import reviews_announce_revealed
+from headstrt.reviews.standing import standings_keep_all
 from headstrt.scheduling.services import bookings_expire_lapsed
 
 logger = logging.getLogger(__name__)
@@ -31,7 +35,8 @@ def housekeeping_run() -> dict[str, int]:
     resend pending refunds, release escrow past its dispute window, forget expired
     idempotency keys, pay out mentors (each at most once a day: a payout's key holds its
     date), tell people of reviews revealed when their window closed, ask mentees whether
-    their outcome held, keep the saved matching index current, apply the default of every
+    their outcome held, keep the saved matching index current and, with a shared cache, every
+    mentor's standing for matching, apply the default of every
     dispute whose deadline passed, and expire (and refund) written answers past their
     deadline, withdrawing questions left unpaid for a day."""
     return {
@@ -44,6 +49,10 @@ def housekeeping_run() -> dict[str, int]:
         "reviews_revealed": reviews_announce_revealed(),
         "outcome_follow_ups_asked": outcome_follow_ups_send(),
         "index_mentors_dropped": mentor_index_sync(),
+        # Kept in a cache of this process alone, no server would read them.
+        "standings_kept": (
+            0 if settings.CACHES["default"]["BACKEND"] == LOCAL_CACHE else standings_keep_all()
+        ),
         "disputes_advanced": disputes_advance(),
         "perspectives_expired": perspectives_expire_due(),
     }

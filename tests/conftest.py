@@ -61,13 +61,14 @@ def _fresh_matching_index():
 @pytest.fixture
 def steady_index_refresh(monkeypatch):
     """The index re-reads the mentors changed in the last day on each search instead of the
-    last few seconds, so a query count pinned around a search does not depend on how fast
-    the machine ran the test."""
+    last few seconds, and is reconciled daily instead of every few minutes, so a query count
+    pinned around a search does not depend on how fast the machine ran the test."""
     from datetime import timedelta
 
     from headstrt.matching import indexing
 
     monkeypatch.setattr(indexing, "REFRESH_LAG", timedelta(days=1))
+    monkeypatch.setattr(indexing, "RECONCILE_EVERY", timedelta(days=1))
 
 
 @pytest.fixture(autouse=True)

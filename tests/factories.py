@@ -13,6 +13,7 @@ from headstrt.accounts.models import (
     Topic,
     User,
 )
+from headstrt.accounts.search_text import mentor_search_text_refresh
 from headstrt.matching.models import Situation, SituationShare
 
 PASSWORD = "correct horse battery staple 42"
@@ -53,6 +54,8 @@ class TopicFactory(factory.django.DjangoModelFactory):
 
 
 class MentorProfileFactory(factory.django.DjangoModelFactory):
+    """A mentor profile whose search text is written as the services write it."""
+
     class Meta:
         model = MentorProfile
         skip_postgeneration_save = True
@@ -71,16 +74,29 @@ class MentorProfileFactory(factory.django.DjangoModelFactory):
             for minutes, price in (extracted or {30: 4000}).items():
                 SessionOffer.objects.create(mentor=self, minutes=minutes, price_minor=price)
 
+    @factory.post_generation
+    def search_text_refresh(self, create, extracted, **kwargs):
+        if create:
+            mentor_search_text_refresh(MentorProfile.objects.filter(pk=self.pk))
+
 
 class ExpertiseEntryFactory(factory.django.DjangoModelFactory):
+    """An area of expertise, added to its mentor's search text as the services add it."""
+
     class Meta:
         model = ExpertiseEntry
+        skip_postgeneration_save = True
 
     mentor = factory.SubFactory(MentorProfileFactory)
     topic = factory.SubFactory(TopicFactory)
     area = factory.SelfAttribute("topic.area")
     description = factory.Faker("sentence")
     years = 5
+
+    @factory.post_generation
+    def search_text_refresh(self, create, extracted, **kwargs):
+        if create:
+            mentor_search_text_refresh(MentorProfile.objects.filter(pk=self.mentor_id))
 
 
 class MenteeProfileFactory(factory.django.DjangoModelFactory):

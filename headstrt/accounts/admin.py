@@ -16,6 +16,7 @@ from headstrt.accounts.models import (
     User,
     WorkingStyle,
 )
+from headstrt.accounts.search_text import mentor_search_text_refresh
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -59,6 +60,11 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "display_name" in form.changed_data:  # a mentor is found by their name
+            mentor_search_text_refresh(MentorProfile.objects.filter(user=obj))
+
     def delete_model(self, request, obj):
         services.account_delete(user=obj)
 
@@ -75,6 +81,11 @@ class TopicAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
     list_select_related = ("parent",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "name" in form.changed_data:  # mentors are found by their topics' names
+            mentor_search_text_refresh(MentorProfile.objects.filter(expertise__topic=obj))
 
 
 class SessionOfferInline(admin.TabularInline):
@@ -96,6 +107,11 @@ class MentorProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user",)
     list_select_related = ("user",)
     inlines = (SessionOfferInline, ExpertiseEntryInline)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The profile and its expertise are saved: the search text follows them.
+        mentor_search_text_refresh(MentorProfile.objects.filter(pk=form.instance.pk))
 
 
 @admin.register(MenteeProfile)

@@ -68,6 +68,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        # The few people a ranking must leave out, found without reading everyone.
+        indexes = [
+            models.Index(
+                fields=["paused_until"],
+                name="user_paused",
+                condition=models.Q(paused_until__isnull=False),
+            ),
+            models.Index(fields=["id"], name="user_inactive", condition=models.Q(is_active=False)),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.email
@@ -115,11 +124,18 @@ class MentorProfile(models.Model):
     answer_price_minor = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the directory's search reads: name, headline, bio and expertise in one text,
+    # rewritten by every service that changes them (see accounts.search_text).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         # The directory's order, newest first, with the id that breaks ties: a page is read
         # from the index without sorting every mentor.
-        indexes = [models.Index(fields=["is_active", "-created_at", "-id"])]
+        indexes = [
+            models.Index(fields=["is_active", "-created_at", "-id"]),
+            # The matching index reads the profiles changed since its last look.
+            models.Index(fields=["updated_at"], name="mentorprofile_updated"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.headline}"

@@ -3,8 +3,9 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.fields.files import FieldFile
+from django.db.models.functions import Upper
 
 from headstrt.accounts.models import (
     ApiToken,
@@ -51,6 +52,8 @@ def mentors_with_details() -> QuerySet[MentorProfile]:
     """Mentor profiles with everything a card shows, fetched in a fixed number of queries."""
     return (
         MentorProfile.objects.select_related("user")
+        # Read by the search alone, in the database; with real bios it is the widest column.
+        .defer("search_text")
         .prefetch_related(
             "offers",
             "user__languages",
@@ -71,16 +74,19 @@ def mentors_with_details() -> QuerySet[MentorProfile]:
 def mentor_directory(*, filters: DirectoryFilters) -> QuerySet[MentorProfile]:
     """Active mentors matching ``filters``, newest first; people paused for their lapses are
     left out until the pause ends."""
-    mentors = (
-        mentors_with_details()
-        .filter(is_active=True, user__is_active=True)
-        .exclude(user__paused_until__gt=clock.now())
-    )
+    # The few people not listed are left out as one set (an anti-join), rather than each
+    # matching mentor's person being read to check: a common search word matches thousands.
+    away = User.objects.filter(Q(is_active=False) | Q(paused_until__gt=clock.now()))
+    mentors = mentors_with_details().filter(is_active=True).exclude(user_id__in=away.values("pk"))
     # Conditions on expertise, languages and offers are semi-joins (``pk__in``), never joins:
     # no duplicate rows, so no DISTINCT over every mentor before a page can be cut.
     if filters.query:
+        # One condition per word on the profile's search text (accounts.search_text): a
+        # rare word is looked up in its trigram index on PostgreSQL, a common one found by
+        # walking the directory's order until the page and the count are full. The word is
+        # put in capitals by the database, as the text was.
         for word in filters.query.split()[:8]:
-            mentors = mentors.filter(pk__in=_mentors_mentioning(word))
+            mentors = mentors.filter(search_text__contains=Upper(Value(word)))
     if filters.area:
         mentors = mentors.filter(pk__in=_expertise_of(Q(area=filters.area)))
     if filters.topic:
@@ -120,32 +126,16 @@ def mentor_directory_page(*, filters: DirectoryFilters, number: int, size: int) 
     # One past what is counted tells whether there are more; the page asked for is always
     # within the count, so it has a next page when one exists.
     limit = min(max(COUNTED_MENTORS, number * size), 2**62) + 1
-    mentors = mentor_directory(filters=filters)
-    # Counted over ids alone: a price or a person is fetched for the page shown only.
-    total = mentors.values("pk")[:limit].count()
+    # The matching ids, in order, as far as counted: one query finds the mentors (a search
+    # runs once, not once to count and again for the page); a price or a person is then
+    # fetched for the page shown only.
+    ids = list(mentor_directory(filters=filters).values_list("pk", flat=True)[:limit])
     start = (number - 1) * size
-    items = list(mentors[start : start + size]) if start < total else []
+    shown = ids[start : start + size]
+    by_id = mentors_with_details().in_bulk(shown) if shown else {}
+    items = [by_id[pk] for pk in shown if pk in by_id]
     return DirectoryPage(
-        items=items, number=number, size=size, total=total, is_total_exact=total < limit
-    )
-
-
-def _mentors_mentioning(word: str) -> QuerySet:
-    """The ids of mentors whose headline, bio, name, or an area of expertise (its topic's name
-    or their description) contains ``word``, in any case."""
-    # A union of id sets, one per table, rather than one condition across joins: on
-    # PostgreSQL each set then comes from its trigram index (accounts 0007) instead of every
-    # mentor, person and area of expertise being read. Topic names stay a scan: the taxonomy
-    # is a few hundred rows.
-    profiles = MentorProfile.objects.filter(Q(headline__icontains=word) | Q(bio__icontains=word))
-    named = MentorProfile.objects.filter(
-        user_id__in=User.objects.filter(display_name__icontains=word).values("pk")
-    )
-    topics = Topic.objects.filter(name__icontains=word).values("pk")
-    return profiles.values("pk").union(
-        named.values("pk"),
-        _expertise_of(Q(topic__in=topics)),
-        _expertise_of(Q(description__icontains=word)),
+        items=items, number=number, size=size, total=len(ids), is_total_exact=len(ids) < limit
     )
 
 
@@ -241,6 +231,17 @@ def topics() -> QuerySet[Topic]:
 def languages() -> QuerySet[Language]:
     """Every language a person may list."""
     return Language.objects.all()
+
+
+def topic_rows() -> QuerySet:
+    """The taxonomy as light rows (``id``, ``slug``, ``name``, ``parent_id``) in path order:
+    what a choice of topic needs, without building a model per topic on every request."""
+    return topics().values_list("id", "slug", "name", "parent_id", named=True)
+
+
+def language_rows() -> QuerySet:
+    """Every language as a light row (``code``, ``name``), in the order of ``languages``."""
+    return languages().values_list("code", "name", named=True)
 
 
 def parse_price_filter(amount: str | None, currency: str | None) -> Money | None:

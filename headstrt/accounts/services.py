@@ -24,6 +24,7 @@ from headstrt.accounts.models import (
     Value,
     WorkingStyle,
 )
+from headstrt.accounts.search_text import mentor_search_text_refresh
 from headstrt.accounts.selectors import mentor_profile_for_update
 from headstrt.accounts.validation import (
     clean_int,
@@ -85,10 +86,13 @@ def user_update(
     if time_zone is not None:
         changes["time_zone"] = clean_time_zone(time_zone)
     spoken = clean_languages(languages) if languages is not None else None
+    renamed = changes.get("display_name", user.display_name) != user.display_name
     if changes:
         for name, value in changes.items():
             setattr(user, name, value)
         user.save(update_fields=list(changes))
+    if renamed:  # a mentor is found by their name
+        mentor_search_text_refresh(MentorProfile.objects.filter(user=user))
     if spoken is not None:
         user.languages.set(spoken)
     return user
@@ -233,6 +237,7 @@ def mentor_profile_save(
             "answer_price_minor": answer_price,
         },
     )
+    mentor_search_text_refresh(MentorProfile.objects.filter(pk=profile.pk))
     profile.offers.exclude(minutes__in=prices).delete()
     for minutes, price_minor in prices.items():
         SessionOffer.objects.update_or_create(
@@ -273,7 +278,7 @@ def mentor_expertise_add(
             "duplicate_expertise", f"You already list {node.path}.", field="topic", status=409
         )
     profile.save(update_fields=["updated_at"])  # the matching index follows updated_at
-    return ExpertiseEntry.objects.create(
+    entry = ExpertiseEntry.objects.create(
         mentor=profile,
         topic=node,
         area=_area(area) if area else node.area,
@@ -283,6 +288,8 @@ def mentor_expertise_add(
         years=clean_int(years, field="years", label="Years of experience", minimum=0, maximum=70),
         evidence=clean_text(evidence, field="evidence", label="Evidence", max_length=300),
     )
+    mentor_search_text_refresh(MentorProfile.objects.filter(pk=profile.pk))
+    return entry
 
 
 @transaction.atomic
@@ -292,6 +299,7 @@ def mentor_expertise_remove(*, user: User, entry_id: str) -> None:
     if not deleted:
         raise NotFound("No such expertise entry on your profile.")
     MentorProfile.objects.filter(user=user).update(updated_at=clock.now())
+    mentor_search_text_refresh(MentorProfile.objects.filter(user=user))
 
 
 @transaction.atomic

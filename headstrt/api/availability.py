@@ -24,7 +24,7 @@ from headstrt.api.schemas import (
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.scheduling import selectors, services
-from headstrt.scheduling.slots import slot_in_zone, zone_of
+from headstrt.scheduling.slots import zone_of
 
 slots_router = Router(tags=["Mentors"], auth=None)
 router = Router(tags=["Availability"])
@@ -113,14 +113,10 @@ def mentor_slots(request: HttpRequest, mentor_id: str, query: Query[SlotsQuery])
         end = datetime.combine(first + timedelta(days=days), time(), zone).astimezone(UTC)
     except OverflowError:
         raise DomainError("invalid_date", "That date is out of range.", field="start") from None
-    # Two days' margin: the mentor's dates run up to a day behind UTC, and a range of the
-    # day before may reach into the window.
-    calendar = selectors.mentor_calendar(mentor=mentor, since=start.date() - timedelta(days=2))
-    slots = selectors.mentor_free_slots(
-        mentor=mentor, minutes=query.minutes, start=start, end=end, now=now, availability=calendar
+    slots = selectors.mentor_slots(
+        mentor=mentor, minutes=query.minutes, start=start, end=end, now=now
     )
-    local = [slot_in_zone(slot, zone_name) for slot in slots]
-    return {
+    answer = {
         "mentor": mentor.user.public_id,
         "minutes": query.minutes,
         "time_zone": zone_name,
@@ -128,12 +124,17 @@ def mentor_slots(request: HttpRequest, mentor_id: str, query: Query[SlotsQuery])
             {
                 "start": slot.start,
                 "end": slot.end,
-                "local_start": seen.start,
-                "local_end": seen.end,
+                "local_start": slot.start.astimezone(zone),
+                "local_end": slot.end.astimezone(zone),
             }
-            for slot, seen in zip(slots, local, strict=True)
+            for slot in slots
         ],
     }
+    # Built to ``SlotsOut`` here, so the answer skips checking each slot against it again.
+    # Imported here: the API's root imports this module to mount its routes.
+    from headstrt.api.root import api
+
+    return api.create_response(request, answer, status=200)
 
 
 @router.get("/availability", response=AvailabilityOut)

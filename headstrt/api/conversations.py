@@ -153,10 +153,14 @@ def _anonymous(conversation: Conversation, person_id: int, viewer) -> bool:
     )
 
 
-def _message_out(request: HttpRequest, view: reads.MessageView) -> ConversationMessageOut:
+def _message_out(
+    request: HttpRequest, view: reads.MessageView, *, with_files: bool = True
+) -> ConversationMessageOut:
+    """A message as ``request.auth`` sees it; ``with_files=False`` for one known to carry
+    none (a message just posted without files), whose files are then not looked up."""
     message = view.message
     hidden = _anonymous(message.conversation, message.author_id, request.auth)
-    files = [] if view.removed else list(message.attachments.all())
+    files = list(message.attachments.all()) if with_files and not view.removed else []
     return ConversationMessageOut(
         id=message.public_id,
         number=message.pk,
@@ -255,7 +259,9 @@ def conversation_open(request: HttpRequest, payload: ConversationOpenIn):
         request_id=payload.perspective_request,
         dispute_id=payload.dispute,
     )
-    return _view(request, conversation.public_id)
+    return _conversation_out(
+        request, reads.conversation_view(conversation=conversation, user=request.auth)
+    )
 
 
 @router.get("conversations/{slug:conversation_id}", response=ConversationOut)
@@ -315,7 +321,7 @@ def message_post(request: HttpRequest, conversation_id: str):
     view = reads.MessageView(
         message=message, author_name=request.auth.display_name, mine=True, removed=False
     )
-    return Status(201, _message_out(request, view))
+    return Status(201, _message_out(request, view, with_files=bool(files)))
 
 
 @router.post("conversations/{slug:conversation_id}/read", response={204: None})

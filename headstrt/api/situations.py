@@ -1,6 +1,6 @@
 """A mentee's situations, their explained matches and sharing; and the mentors they blocked."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
 from headstrt.api.schemas import (
@@ -83,36 +83,52 @@ def situation_delete(request: HttpRequest, situation_id: str):
     services.situation_delete(user=request.auth, situation_id=situation_id)
 
 
-def _matches(matches: list[MentorMatch], request: HttpRequest) -> list[dict]:
-    """The answer's plain form of ranked matches, best first, checked against ``MatchOut``."""
-    return [
-        MatchOut(
-            rank=rank,
-            mentor={
-                "id": match.mentor.user.public_id,
-                "display_name": match.mentor.user.display_name,
-                "headline": match.mentor.headline,
-                "photo_url": public_photo_url(match.mentor.user, request),
-                "time_zone": match.mentor.user.time_zone,
-                "languages": [language.code for language in match.mentor.user.languages.all()],
-            },
-            score=match.score,
-            reasons=[
-                {
-                    "kind": reason.kind,
-                    "text": reason.text,
-                    "matched_terms": list(reason.matched_terms),
-                }
-                for reason in match.reasons
-            ],
-            price=MoneyOut.of(match.price) if match.price is not None else None,
-            rating=None if match.rating is None else round(match.rating, 2),
-            reviews=match.reviews,
-            outcome_rate=None if match.outcome_rate is None else round(match.outcome_rate, 3),
-            next_free_slot=match.next_free_slot,
-        ).model_dump()
-        for rank, match in enumerate(matches, start=1)
-    ]
+def _api():
+    """The API, for encoding answers as its renderer does. Imported here: the API's root
+    imports this module to mount its routes."""
+    from headstrt.api.root import api
+
+    return api
+
+
+def _json(request: HttpRequest, value) -> str:
+    return _api().renderer.render(request, value, response_status=200)
+
+
+def _matches(matches: list[MentorMatch], request: HttpRequest) -> str:
+    """The answer's ranked matches, best first, checked against ``MatchOut`` and encoded as
+    JSON once: a stored ranking is sent as it was kept."""
+    return _json(
+        request,
+        [
+            MatchOut(
+                rank=rank,
+                mentor={
+                    "id": match.mentor.user.public_id,
+                    "display_name": match.mentor.user.display_name,
+                    "headline": match.mentor.headline,
+                    "photo_url": public_photo_url(match.mentor.user, request),
+                    "time_zone": match.mentor.user.time_zone,
+                    "languages": [language.code for language in match.mentor.user.languages.all()],
+                },
+                score=match.score,
+                reasons=[
+                    {
+                        "kind": reason.kind,
+                        "text": reason.text,
+                        "matched_terms": list(reason.matched_terms),
+                    }
+                    for reason in match.reasons
+                ],
+                price=MoneyOut.of(match.price) if match.price is not None else None,
+                rating=None if match.rating is None else round(match.rating, 2),
+                reviews=match.reviews,
+                outcome_rate=None if match.outcome_rate is None else round(match.outcome_rate, 3),
+                next_free_slot=match.next_free_slot,
+            ).model_dump()
+            for rank, match in enumerate(matches, start=1)
+        ],
+    )
 
 
 @router.get("/{slug:situation_id}/matches", response=MatchResultOut)
@@ -123,28 +139,25 @@ def situation_matches(request: HttpRequest, situation_id: str, query: Query[Matc
     how many mentors that would bring back.
     """
     situation = selectors.situation_get_for_matches(situation_id=situation_id, viewer=request.auth)
-    # The matches are kept in their answer's form (photo addresses name the host asked), so
-    # a kept ranking is answered without rebuilding or checking them again.
+    # The matches are kept as their answer's JSON (photo addresses name the host asked), so
+    # a kept ranking is answered without rebuilding, checking or encoding them again.
     result = selectors.situation_matches(
         situation=situation,
         viewer=request.auth,
         limit=query.limit,
         present=lambda matches: _matches(matches, request),
-        form=f"api:{request.build_absolute_uri('/')}",
+        form=f"api-json:{request.build_absolute_uri('/')}",
     )
-    answer = {
-        "situation": situation.public_id,
-        "matches": result.matches,
-        "notices": result.notices,
-        "relaxations": [
-            {"filter": item.filter, "message": item.message, "mentors": item.mentors}
-            for item in result.relaxations
-        ],
-    }
-    # Imported here: the API's root imports this module to mount its routes.
-    from headstrt.api.root import api
-
-    return api.create_response(request, answer, status=200)
+    relaxations = [
+        {"filter": item.filter, "message": item.message, "mentors": item.mentors}
+        for item in result.relaxations
+    ]
+    body = (
+        f'{{"situation": {_json(request, situation.public_id)}, "matches": {result.matches_json}, '
+        f'"notices": {_json(request, result.notices)}, '
+        f'"relaxations": {_json(request, relaxations)}}}'
+    )
+    return HttpResponse(body, status=200, content_type=_api().get_content_type())
 
 
 @router.put("/{slug:situation_id}/shares/{slug:mentor_id}", response=SituationOut)

@@ -26,6 +26,7 @@ from headstrt.accounts.models import (
     User,
     WorkingStyle,
 )
+from headstrt.accounts.search_text import mentor_search_text_refresh
 from headstrt.core import clock
 from headstrt.core.errors import DomainError
 from headstrt.core.ids import new_public_ids
@@ -187,6 +188,7 @@ def _store(sketches: Sequence[Sketch], existing: _Existing) -> None:
         ],
         batch_size=BATCH_SIZE,
     )
+    mentor_search_text_refresh(MentorProfile.objects.filter(pk__in=[p.pk for _, p in mentors]))
     existing.mentors.update(profile.user_id for _, profile in mentors)
 
     mentees = [

@@ -61,8 +61,12 @@ class Relaxation:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """The ranked matches, plus notices (caps, ignored input) and relaxation advice."""
+    """The ranked matches, plus notices (caps, ignored input) and relaxation advice.
+
+    For an answer that sends them as JSON, ``matches_json`` holds the matches encoded once
+    and ``matches`` is empty."""
 
     matches: list[MentorMatch]
     notices: list[str] = field(default_factory=list)
     relaxations: list[Relaxation] = field(default_factory=list)
+    matches_json: str = ""

@@ -3,14 +3,16 @@
 from datetime import timedelta
 
 import numpy as np
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from headstrt.accounts.models import ExpertiseEntry, Language, MentorProfile
+from headstrt.accounts.models import Language, MentorProfile
 from headstrt.accounts.selectors import mentors_with_details
 from headstrt.core import clock
 from headstrt.core.money import Money
 from headstrt.matching import scoring, signals
+from headstrt.matching.engine.index import MentorIndex
 from headstrt.matching.indexing import mentor_index
+from headstrt.matching.models import MentorBlock
 from headstrt.matching.query import (
     MatchResult,
     MentorMatch,
@@ -74,6 +76,39 @@ def eligible_mentors(query: SituationQuery, *, relax: str = "") -> QuerySet[Ment
     if offer:
         mentors = mentors.filter(offer)
     return mentors.distinct()
+
+
+def _has_hard_filter(query: SituationQuery) -> bool:
+    return bool(query.languages or query.budget is not None or query.session_minutes)
+
+
+def _unlisted(query: SituationQuery) -> set[int]:
+    """Mentor profiles no ranking for ``query`` may show whatever its filters: inactive ones
+    (the index may hold them until its next reconciliation, see ``indexing._refresh``), paused
+    ones, the mentee's own and those of mentors the mentee blocked. A handful, in one query
+    whose every part an index answers (a condition spanning the profile and the person would
+    read every mentor)."""
+    profiles = MentorProfile.objects.order_by().values_list("pk", flat=True)
+    parts = [
+        profiles.filter(is_active=False),
+        profiles.filter(user__is_active=False),
+        profiles.filter(user__paused_until__gt=clock.now()),
+    ]
+    if query.mentee_id:
+        blocked = MentorBlock.objects.filter(mentee_id=query.mentee_id).values("mentor_id")
+        parts += [profiles.filter(user_id=query.mentee_id), profiles.filter(user_id__in=blocked)]
+    first, *others = parts
+    return set(first.union(*others, all=True))
+
+
+def _allowed(query: SituationQuery, index: MentorIndex) -> set[int]:
+    """The mentors ``query`` may rank, as ``eligible_mentors`` finds them. Without a hard
+    filter, these are the indexed mentors but the few ``_unlisted``: reading every eligible id
+    would cost more than the rest of a ranking. The index may still hold a mentor whose
+    account was deleted since its last reconciliation; reading the candidates leaves them out."""
+    if _has_hard_filter(query):
+        return set(eligible_mentors(query).values_list("pk", flat=True))
+    return set(index.mentor_ids) - _unlisted(query)
 
 
 def _relaxations(query: SituationQuery) -> list[Relaxation]:
@@ -209,8 +244,9 @@ def _price(mentor: MentorProfile, query: SituationQuery) -> Money | None:
 
 def _candidate_profiles(query: SituationQuery, mentor_ids: list[int]) -> dict[int, MentorProfile]:
     """The retrieved mentors with what the signals read: the profile's own figures and the
-    person's zone; offers, languages and expertise only when the situation asks something
-    of them (a budget or a time, languages, a topic or area). The rest of a card is read
+    person's zone; offers and languages only when the situation asks something of them (a
+    budget or a time, languages; the topic signal reads expertise as plain rows). The rest
+    of a card is read
     only for the few mentors shown (``mentors_with_details``): for every candidate it would
     cost more than the whole rest of a ranking."""
     lookups = []
@@ -218,10 +254,6 @@ def _candidate_profiles(query: SituationQuery, mentor_ids: list[int]) -> dict[in
         lookups.append("offers")
     if query.languages:
         lookups.append("user__languages")
-    if query.topic or query.area:
-        lookups.append(
-            Prefetch("expertise", queryset=ExpertiseEntry.objects.select_related("topic__parent"))
-        )
     profiles = (
         MentorProfile.objects.select_related("user")
         .only(*CANDIDATE_FIELDS)
@@ -233,19 +265,22 @@ def _candidate_profiles(query: SituationQuery, mentor_ids: list[int]) -> dict[in
 
 def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
     """The mentors that best fit ``query``, best first, each with an explanation."""
-    allowed = set(eligible_mentors(query).values_list("pk", flat=True))
+    index = mentor_index()
+    allowed = _allowed(query, index)
     if not allowed:
         return MatchResult(matches=[], relaxations=_relaxations(query))
     notices = []
-    candidates = mentor_index().search(query.text, limit=RETRIEVE, allowed=allowed)
+    candidates = index.search(query.text, limit=RETRIEVE, allowed=allowed)
     if not candidates:
         notices.append(
             "We found nothing in mentor profiles close to your words, so these mentors are "
             "ranked by your filters and preferences. Adding detail may help."
         )
-        candidates = mentor_index().fallback_candidates(sorted(allowed)[:RETRIEVE])
+        candidates = index.fallback_candidates(sorted(allowed)[:RETRIEVE])
     mentors = _candidate_profiles(query, [c.mentor_id for c in candidates])
     candidates = [c for c in candidates if c.mentor_id in mentors]
+    if not candidates:  # each one retrieved was deleted since the index last reconciled
+        return MatchResult(matches=[], relaxations=_relaxations(query))
     values = signals.collect(query=query, mentors=mentors)
     ranked = scoring.combine(
         candidates,

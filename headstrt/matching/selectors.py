@@ -5,19 +5,16 @@ import hashlib
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
-    DateTimeField,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.functions import Cast
@@ -26,6 +23,8 @@ from headstrt.accounts.models import MentorProfile, User
 from headstrt.accounts.validation import clean_int
 from headstrt.core.errors import NotFound, PermissionDenied
 from headstrt.core.money import Money
+from headstrt.core.statements import field_value, instance_of, quoted
+from headstrt.matching.departures import mentor_departures
 from headstrt.matching.models import MentorBlock, Situation, SituationShare
 from headstrt.matching.query import MAX_PERSPECTIVES, MatchResult, MentorMatch, SituationQuery
 
@@ -95,51 +94,69 @@ def situation_get_for_owner(*, situation_id: str, user: User | None) -> Situatio
     return situation
 
 
-def _profiles(function: str, field: str, output_field) -> Subquery:
-    """One figure over every mentor profile, as a column of another query."""
-    figure = Func(F(field), function=function, output_field=output_field)
-    return Subquery(MentorProfile.objects.order_by().annotate(figure=figure).values("figure"))
+_MATCHES_FIELDS = tuple(field.attname for field in Situation._meta.concrete_fields)
 
 
 @functools.cache
-def _columns_not_ranked() -> list[str]:
-    """The mentee's and the topic's columns a ranking does not read."""
+def _situation_for_matches_sql(vendor: str) -> str:
+    """``situation_get_for_matches``'s one statement for a database vendor, written once
+    from the models' names. Besides the situation's columns: its mentee's zone, its topic's
+    slug, the mentors' generation, its language codes and its mentee's blocks (joined by
+    commas); found for its mentee or a mentor it is shared with."""
+    join = "STRING_AGG" if vendor == "postgresql" else "GROUP_CONCAT"
     topic = Situation._meta.get_field("topic").related_model
-    return [
-        *(
-            f"mentee__{field.name}"
-            for field in User._meta.concrete_fields
-            if field.name not in {"id", "time_zone"}
-        ),
-        *(
-            f"topic__{field.name}"
-            for field in topic._meta.concrete_fields
-            if field.name not in {"id", "slug"}
-        ),
-    ]
+    languages = Situation.languages.through
+    situation, profiles = quoted(Situation), quoted(MentorProfile)
+    columns = ", ".join(f"s.{quoted(Situation, name)}" for name in _MATCHES_FIELDS)
+    shared = (
+        f"EXISTS (SELECT 1 FROM {quoted(SituationShare)} h WHERE "
+        f"h.{quoted(SituationShare, 'situation')} = s.{quoted(Situation, 'id')} "
+        f"AND h.{quoted(SituationShare, 'mentor')} = %s)"
+    )
+    return f"""
+        SELECT {columns}, u.{quoted(User, "time_zone")}, t.{quoted(topic, "slug")},
+               (SELECT MAX({quoted(MentorProfile, "updated_at")}) FROM {profiles}),
+               (SELECT {join}(l.{quoted(languages, "language")}, ',')
+                  FROM {quoted(languages)} l
+                 WHERE l.{quoted(languages, "situation")} = s.{quoted(Situation, "id")}),
+               (SELECT {join}(CAST(b.{quoted(MentorBlock, "mentor")} AS TEXT), ',')
+                  FROM {quoted(MentorBlock)} b
+                 WHERE b.{quoted(MentorBlock, "mentee")} = s.{quoted(Situation, "mentee")})
+          FROM {situation} s
+          JOIN {quoted(User)} u ON u.{quoted(User, "id")} = s.{quoted(Situation, "mentee")}
+          LEFT JOIN {quoted(topic)} t
+            ON t.{quoted(topic, "id")} = s.{quoted(Situation, "topic")}
+         WHERE s.{quoted(Situation, "public_id")} = %s
+           AND (s.{quoted(Situation, "mentee")} = %s OR {shared})
+    """
 
 
 def situation_get_for_matches(*, situation_id: str, viewer: User | None) -> Situation:
     """The situation whose matches its mentee asks for, checked, in one query with what the
     stored ranking's key reads besides (the mentee's zone, its topic, the mentors'
-    generation). A mentor it is shared with is told why not; to others it does not exist."""
-    if viewer is None or not viewer.is_authenticated:
+    generation, its languages, the mentee's blocks). Other fields of the situation, its
+    mentee and its topic load when first read. A mentor it is shared with is told why not;
+    to others it does not exist."""
+    if viewer is None or not viewer.is_authenticated or not isinstance(situation_id, str):
         raise NotFound("No such situation.")
-    shared = SituationShare.objects.filter(situation=OuterRef("pk"), mentor=viewer)
-    situation = (
-        Situation.objects.select_related("mentee", "topic")
-        # Of the mentee and the topic, only what the ranking reads: fewer columns to read.
-        .defer(*_columns_not_ranked())
-        .annotate(
-            shared_with_viewer=Exists(shared),
-            profiles_changed=_profiles("MAX", "updated_at", DateTimeField()),
-            profiles=_profiles("COUNT", "pk", IntegerField()),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _situation_for_matches_sql(connection.vendor),
+            [situation_id, viewer.pk, viewer.pk],
         )
-        .filter(Q(mentee=viewer) | Q(shared_with_viewer=True), public_id=situation_id)
-        .first()
-    )
-    if situation is None:
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound("No such situation.")
+    count = len(_MATCHES_FIELDS)
+    situation = instance_of(Situation, _MATCHES_FIELDS, row[:count])
+    zone, slug, changed, languages, blocks = row[count:]
+    situation.mentee = instance_of(User, ("id", "time_zone"), (situation.mentee_id, zone))
+    if situation.topic_id is not None:
+        topic = Situation._meta.get_field("topic").related_model
+        situation.topic = instance_of(topic, ("id", "slug"), (situation.topic_id, slug))
+    situation.profiles_changed = field_value(MentorProfile, "updated_at", changed)
+    situation.language_codes = languages.split(",") if languages else []
+    situation.blocked_mentors = {int(mentor) for mentor in blocks.split(",")} if blocks else set()
     if not situation_is_owned_by(situation, viewer):
         raise PermissionDenied("Only the person who described this situation can see its matches.")
     return situation
@@ -184,11 +201,11 @@ def situation_notices(situation: Situation) -> list[str]:
 
 
 def _mentors_generation(situation: Situation) -> tuple[str, int]:
-    """``mentor_index_generation``, read with the situation when it came from
-    ``situation_get_for_matches``."""
-    if hasattr(situation, "profiles"):
+    """``mentor_index_generation``, its latest change read with the situation when it came
+    from ``situation_get_for_matches``."""
+    if hasattr(situation, "profiles_changed"):
         latest = situation.profiles_changed
-        return (latest.isoformat() if latest else "", situation.profiles)
+        return (latest.isoformat() if latest else "", mentor_departures())
     # Imported here: the engine loads its index and model, which only ranking should pay for.
     from headstrt.matching.indexing import mentor_index_generation
 
@@ -234,7 +251,7 @@ def situation_matches(
     situation: Situation,
     viewer: User | None,
     limit: int = 10,
-    present: Callable[[list[MentorMatch]], list] | None = None,
+    present: Callable[[list[MentorMatch]], str] | None = None,
     form: str = "",
 ) -> MatchResult:
     """The mentors that best fit the situation, explained; only its mentee may ask.
@@ -242,13 +259,16 @@ def situation_matches(
     The ranking is kept for ``STORED_RANKING_SECONDS`` under a key of everything it depends
     on, so a mentee reopening or paging their matches gets it back without ranking again;
     the access check comes first, so the kept ranking is only ever read for its mentee.
-    ``present`` turns the matches into the form an answer shows (named by ``form``, part of
-    the key), which is what is kept: a kept ranking is then served as it is, with no model
-    objects to rebuild."""
+    ``present`` encodes the matches as an answer's JSON (in ``matches_json``, the form named by
+    ``form``, part of the key), which is what is kept: a kept ranking is then served as it
+    is, with no model objects to rebuild."""
     _check_owner(situation, viewer, action="see its matches")
     limit = clean_int(limit, field="limit", label="Limit", minimum=1, maximum=MAX_MATCHES)
     # Whatever the engine does, a person never sees themselves or a mentor they blocked.
-    languages, blocked = _languages_and_blocks(situation)
+    if hasattr(situation, "blocked_mentors"):  # read with ``situation_get_for_matches``
+        languages, blocked = situation.language_codes, situation.blocked_mentors
+    else:
+        languages, blocked = _languages_and_blocks(situation)
     hidden = blocked | {situation.mentee_id}
     query = situation_query(situation, languages=languages)
     key = _stored_ranking_key(situation, query, limit=limit, hidden=hidden, form=form)
@@ -259,15 +279,17 @@ def situation_matches(
         result = ranking.rank_mentors(query, limit=limit)
         matches = [match for match in result.matches if match.mentor.user_id not in hidden]
         result = MatchResult(
-            matches=present(matches) if present else matches,
+            matches=[] if present else matches,
             notices=list(result.notices),
             relaxations=list(result.relaxations),
+            matches_json=present(matches) if present else "",
         )
         cache.set(key, result, STORED_RANKING_SECONDS)
     return MatchResult(
         matches=result.matches,
         notices=situation_notices(situation) + result.notices,
         relaxations=result.relaxations,
+        matches_json=result.matches_json,
     )
 
 

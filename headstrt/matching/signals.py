@@ -1,13 +1,14 @@
 """Signals beyond relevance, read through one interface so later capabilities plug in.
 
 A provider scores some mentors in [0, 1] for a situation; mentors it says nothing about get
-the neutral value in ``scoring.combine``. Reviews, outcomes, reliability and availability
-register their providers with ``register`` when those capabilities exist; until then the
-ranking simply has no opinion on them.
+the neutral value in ``scoring.combine``. What a mentor's sessions say (ratings,
+outcomes, reliability, recent activity, remaining capacity) comes from providers the reviews
+app adds with ``register``; without them the ranking simply has no opinion on it.
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import prefetch_related_objects
 
-from headstrt.accounts.models import MentorProfile
+from headstrt.accounts.models import ExpertiseEntry, MentorProfile
 from headstrt.core import clock
 from headstrt.matching.query import SituationQuery
 
@@ -140,6 +141,21 @@ class TimeZoneOverlap:
         return scores
 
 
+# Reads that several providers of one ``collect`` share, by name (unset outside one).
+_shared: ContextVar[dict | None] = ContextVar("shared_reads", default=None)
+
+
+def shared_read(name: str, read: Callable[[], object]):
+    """``read()``, done once per ``collect`` for every provider asking by this ``name`` (the
+    same mentors, the same moment); done each time outside ``collect``."""
+    reads = _shared.get()
+    if reads is None:
+        return read()
+    if name not in reads:
+        reads[name] = read()
+    return reads[name]
+
+
 ACTIVITY_SCALE_DAYS = 90
 
 
@@ -147,25 +163,6 @@ def activity_decay(age_days: float) -> float:
     """How much activity ``age_days`` ago still counts: 1 now, halving about every two
     months."""
     return math.exp(-max(age_days, 0.0) / ACTIVITY_SCALE_DAYS)
-
-
-class RecentActivity:
-    """Mentors active lately answer sooner and know the current state of things: the later
-    of their last session and their last profile change."""
-
-    name = "activity"
-
-    def values(self, *, query, mentors):
-        # scheduling builds on matching, so it is imported here rather than at the top
-        from headstrt.scheduling.selectors import last_session_end_by_mentor
-
-        now = clock.now()
-        sessions = last_session_end_by_mentor(mentor_ids=list(mentors), now=now)
-        values = {}
-        for mentor_id, mentor in mentors.items():
-            latest = max(mentor.updated_at, sessions.get(mentor_id, mentor.updated_at))
-            values[mentor_id] = SignalValue(activity_decay((now - latest) / timedelta(days=1)))
-        return values
 
 
 def next_free_slots(
@@ -255,28 +252,6 @@ class EarlyAvailability:
         return scores
 
 
-class RemainingCapacity:
-    """Mentors with room left in the coming week can take the session sooner: the sessions
-    they have in the next seven days count against their weekly capacity."""
-
-    name = "capacity"
-
-    def values(self, *, query, mentors):
-        # scheduling builds on matching, so it is imported here rather than at the top
-        from headstrt.scheduling.selectors import sessions_count_by_mentor
-
-        now = clock.now()
-        booked = sessions_count_by_mentor(
-            mentor_ids=list(mentors), start=now, end=now + timedelta(days=7)
-        )
-        scores = {}
-        for mentor_id, mentor in mentors.items():
-            left = max(mentor.weekly_capacity - booked.get(mentor_id, 0), 0)
-            reason = "" if left else "Fully booked this week"
-            scores[mentor_id] = SignalValue(min(left, 10) / 10, reason)
-        return scores
-
-
 class TopicFit:
     """The mentee named a topic or an area: expertise in it counts."""
 
@@ -285,28 +260,29 @@ class TopicFit:
     def values(self, *, query, mentors):
         if not (query.topic or query.area):
             return {}
-        scores = {}
-        for mentor_id, mentor in mentors.items():
-            best = 0.0
-            for entry in mentor.expertise.all():
-                if query.topic and entry.topic.slug == query.topic:
-                    best = 1.0
-                elif (
-                    query.topic and entry.topic.parent_id and entry.topic.parent.slug == query.topic
-                ):
-                    best = max(best, 0.9)
-                elif query.area and entry.area == query.area:
-                    best = max(best, 0.5)
-            scores[mentor_id] = SignalValue(best)
-        return scores
+        # Plain rows, one query: model instances of every candidate's entries and topics
+        # would cost more than the rest of the signals together.
+        entries = ExpertiseEntry.objects.filter(mentor_id__in=list(mentors)).values_list(
+            "mentor_id", "topic__slug", "topic__parent__slug", "area"
+        )
+        scores = dict.fromkeys(mentors, 0.0)
+        for mentor_id, slug, parent_slug, area in entries.order_by():
+            if query.topic and slug == query.topic:
+                fit = 1.0
+            elif query.topic and parent_slug == query.topic:
+                fit = 0.9
+            elif query.area and area == query.area:
+                fit = 0.5
+            else:
+                continue
+            scores[mentor_id] = max(scores[mentor_id], fit)
+        return {mentor_id: SignalValue(best) for mentor_id, best in scores.items()}
 
 
 _providers: list[SignalProvider] = [
     PriceFit(),
     LanguageFit(),
     TimeZoneOverlap(),
-    RemainingCapacity(),
-    RecentActivity(),
     EarlyAvailability(),
     TopicFit(),
 ]
@@ -326,4 +302,8 @@ def collect(
     *, query: SituationQuery, mentors: Mapping[int, MentorProfile]
 ) -> dict[str, dict[int, SignalValue]]:
     """Every provider's values for ``mentors``, keyed by provider name."""
-    return {p.name: p.values(query=query, mentors=mentors) for p in _providers}
+    scope = _shared.set({})
+    try:
+        return {p.name: p.values(query=query, mentors=mentors) for p in _providers}
+    finally:
+        _shared.reset(scope)

@@ -127,6 +127,15 @@ def conversation_get_for_member(
     )
     if conversation is None:
         raise _not_found()
+    return conversation_view(conversation=conversation, user=user, before=before, limit=limit)
+
+
+def conversation_view(
+    *, conversation: Conversation, user: User, before: int | None = None, limit: int = 50
+) -> ConversationView:
+    """``conversation_get_for_member`` for a conversation already read with its engagement
+    (``engagements.conversations_with_engagements``), e.g. one just opened, so it is not
+    read again; ``NotFound`` for anyone not taking part."""
     people = engagements.participants(conversation, user)
     if not any(participant.user.pk == user.pk for participant in people):
         raise _not_found()
@@ -218,37 +227,50 @@ def _memberships(user: User) -> QuerySet[ConversationMember]:
 
 def conversations_for_person(*, user: User, limit: int = 100) -> list["ConversationSummary"]:
     """The person's conversations, the latest message first (new ones without messages
-    last), each with its unread count and the start of its latest message. Three queries
-    at most."""
+    last), each with its unread count and the start of its latest message. Five queries
+    at most: the member rows, their conversations, and one for each kind of engagement
+    among them but sessions."""
     limit = _limit(limit, default=100, most=500)
     latest = (
         Message.objects.filter(conversation_id=OuterRef("conversation_id"), hidden_at__isnull=True)
         .exclude(engagements.hidden_by_block(user))
         .order_by("-pk")
     )
-    members = engagements.members_with_engagements(_memberships(user))
     rows = list(
-        members.annotate(
+        _memberships(user)
+        .annotate(
             unread=_unread_count(user),
             latest_body=Subquery(latest.values("body")[:1]),
             latest_files=Subquery(latest.annotate(files=Count("attachments")).values("files")[:1]),
-        ).order_by(
+        )
+        .order_by(
             F("conversation__last_message_at").desc(nulls_last=True),
             "-conversation__created_at",
             "-conversation_id",
         )[:limit]
     )
-    return [
-        ConversationSummary(
-            conversation=row.conversation,
-            title=engagements.title(row.conversation, user),
-            engagement_url=engagements.engagement_url(row.conversation, user),
-            last_message_at=row.conversation.last_message_at,
-            unread=row.unread,
-            preview=_preview(row.latest_body, row.latest_files),
+    # The engagements are read apart, for the rows shown: one query joining a dozen tables
+    # around the subqueries above took PostgreSQL longer to plan, and Django to write, than
+    # the two together.
+    conversations = engagements.conversations_with_engagements().in_bulk(
+        [row.conversation_id for row in rows]
+    )
+    summaries = []
+    for row in rows:
+        conversation = conversations.get(row.conversation_id)
+        if conversation is None:  # deleted since the member rows were read
+            continue
+        summaries.append(
+            ConversationSummary(
+                conversation=conversation,
+                title=engagements.title(conversation, user),
+                engagement_url=engagements.engagement_url(conversation, user),
+                last_message_at=conversation.last_message_at,
+                unread=row.unread,
+                preview=_preview(row.latest_body, row.latest_files),
+            )
         )
-        for row in rows
-    ]
+    return summaries
 
 
 def _preview(body: str | None, files: int | None) -> str:

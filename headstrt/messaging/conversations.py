@@ -105,7 +105,8 @@ def conversation_open(
     """The conversation around one engagement, named by exactly one public id, created the
     first time someone in it opens it. ``NotFound`` for anyone not in the engagement;
     ``no_conversation`` (409) while there is nobody to talk to yet (a session only held in
-    checkout, a question no mentor has)."""
+    checkout, a question no mentor has). It comes read with its engagement, ready for
+    ``conversation_reads.conversation_view``."""
     link = engagements.engagement_of(
         user=user, booking_id=booking_id, request_id=request_id, dispute_id=dispute_id
     )

@@ -79,12 +79,6 @@ def conversations_with_engagements() -> QuerySet[Conversation]:
     return Conversation.objects.select_related(*joined).prefetch_related(*prefetched)
 
 
-def members_with_engagements(queryset: QuerySet) -> QuerySet:
-    """``ConversationMember`` rows with their conversations' engagements at hand."""
-    joined, prefetched = _related("conversation__")
-    return queryset.select_related("conversation", *joined).prefetch_related(*prefetched)
-
-
 _NOT_YET = (BookingStatus.HELD, BookingStatus.EXPIRED)
 
 

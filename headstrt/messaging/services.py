@@ -1,21 +1,18 @@
 """Messaging services: tell a person something in the app and by email; mark it read."""
 
+import base64
+import logging
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import select_template
-from django.urls import reverse
 
 from headstrt.accounts.models import User
 from headstrt.core import clock
 from headstrt.messaging.models import Notification
-from headstrt.messaging.preferences import Category, category_of, email_wanted
+from headstrt.messaging.preferences import Category, category_of
 from headstrt.messaging.selectors import notification_get_for_recipient
-from headstrt.messaging.unsubscribe import unsubscribe_url
 
-SUBJECT_PREFIX = "[Headstrt] "
+logger = logging.getLogger(__name__)
 
 # (file name, content, MIME type), e.g. ("invite.ics", b"BEGIN:VCALENDAR…",
 # "text/calendar; method=REQUEST").
@@ -48,21 +45,9 @@ def notification_send(
         created_at=clock.now(),
     )
     if email and recipient.email:
-        attachments = tuple(attachments)
-
-        def send_if_wanted() -> None:
-            # Asked when the email leaves, so a choice made meanwhile is respected.
-            if email_wanted(user=recipient, category=category):
-                _message(
-                    recipient=recipient,
-                    title=title,
-                    body=body,
-                    url=url,
-                    category=category,
-                    attachments=attachments,
-                ).send()
-
-        transaction.on_commit(send_if_wanted, robust=True)
+        _email_queue(
+            recipient, title=title, body=body, url=url, category=category, attachments=attachments
+        )
     return notification
 
 
@@ -79,68 +64,65 @@ def email_send(
     category: they are always sent and carry no unsubscribe link.
 
     The email leaves after the current transaction commits, so a rolled-back change is
-    never announced; a failure to send is logged rather than raised, because what it
+    never announced; it is rendered and sent by the worker (here and now should the queue be
+    unreachable), and a failure to send it is logged rather than raised, because what it
     reports has already happened.
     """
-    if not recipient.email:
-        return
-    message = _message(
-        recipient=recipient, title=title, body=body, url=url, attachments=attachments
-    )
-    transaction.on_commit(message.send, robust=True)
+    if recipient.email:
+        _email_queue(recipient, title=title, body=body, url=url, attachments=attachments)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _message(
-    *,
+def _email_queue(
     recipient: User,
+    *,
     title: str,
     body: str,
     url: str,
     attachments: Iterable[Attachment],
     category: Category | None = None,
-) -> EmailMultiAlternatives:
-    """The email of a notification of ``category``, or of a receipt when it is ``None``.
-
-    A category may have templates of its own (``messaging/email/message.txt``) extending
-    the notification's.
-    """
-    context = {
+) -> None:
+    """Queue the email once the current transaction commits: it is rendered and sent by the
+    worker, never inside the request (unless the queue is unreachable). The address and name
+    are taken now, as the change that prompted the email saw them."""
+    arguments = {
+        "recipient_id": recipient.pk,
+        "address": recipient.email,
         "name": recipient.display_name or recipient.email,
         "title": _one_line(title),
         "body": body,
-        "link": f"{settings.SITE_URL}{url}" if url else "",
-        "notifications_link": f"{settings.SITE_URL}{reverse('web:notifications')}",
-        "preferences_link": f"{settings.SITE_URL}{reverse('web:notification_settings')}",
-        "category": category,
-        "unsubscribe_link": "",
+        "url": url,
+        "category": category.key if category is not None else "",
+        "attachments": [
+            [filename, base64.b64encode(content).decode("ascii"), mimetype]
+            for filename, content, mimetype in attachments
+        ],
     }
-    # Out-of-office replies should not answer a machine.
-    headers = {"Auto-Submitted": "auto-generated"}
-    if category is not None and not category.always:
-        context["unsubscribe_link"] = unsubscribe_url(user=recipient, category=category)
-        # RFC 8058: mail clients offer their own unsubscribe button and POST to the link.
-        headers["List-Unsubscribe"] = f"<{context['unsubscribe_link']}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    names = [category.key, "notification"] if category is not None else ["receipt"]
-    message = EmailMultiAlternatives(
-        subject=SUBJECT_PREFIX + context["title"],
-        body=_render(names, "txt", context),
-        to=[recipient.email],
-        headers=headers,
-    )
-    message.attach_alternative(_render(names, "html", context), "text/html")
-    for filename, content, mimetype in attachments:
-        message.attach(filename, content, mimetype)
-    return message
+    transaction.on_commit(lambda: _email_hand_over(arguments))
 
 
-def _render(names: list[str], extension: str, context: dict) -> str:
-    template = select_template([f"messaging/email/{name}.{extension}" for name in names])
-    return template.render(context)
+def _email_hand_over(arguments: dict) -> None:
+    # Imported on use: declaring a task picks the task backend, which must not happen while
+    # the apps load (settings may still change it).
+    from headstrt.messaging.tasks import email_deliver
+
+    # The email is queued; should the queue be unreachable (Redis down) it is sent here and
+    # now instead, since no sweep would ever send it later. Either failure is only logged:
+    # the change the email reports has happened.
+    try:
+        email_deliver.enqueue(**arguments)
+    except Exception:
+        logger.exception(
+            "email queue unreachable, sending the email to person %s now",
+            arguments["recipient_id"],
+        )
+        try:
+            email_deliver.call(**arguments)
+        except Exception:
+            logger.exception("could not send the email to person %s", arguments["recipient_id"])
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 @transaction.atomic

@@ -4,14 +4,14 @@ import os
 from datetime import timedelta
 
 import django_rq
-from django.db import connections
+from django.db import close_old_connections, connections
 from django_tasks.base import TASK_MAX_PRIORITY, TaskResult, TaskResultStatus
 from django_tasks.signals import task_enqueued
 from django_tasks.utils import get_random_id
 from django_tasks_rq import RQBackend
 from django_tasks_rq.backend import Job, failed_callback, success_callback
 from redis import Redis
-from rq import Worker
+from rq import SimpleWorker
 from rq.job import Callback, JobStatus
 
 # Redis clients by (process, queue): one per process, whose pool keeps its connections open
@@ -82,13 +82,24 @@ class RedisTaskBackend(RQBackend):
         return result
 
 
-class TaskWorker(Worker):
-    """RQ's forking worker whose job process closes its database connections when the job
-    ends: the process then exits without Django's cleanup, and the database server would
-    log each dropped connection."""
+class TaskWorker(SimpleWorker):
+    """RQ's worker running each job in the worker's own process, without forking one per
+    job: most tasks (an email, a reminder) take milliseconds, and a fresh process and
+    database connection for each cost several times more.
+
+    Around each job, as around a request, the connections past their age or broken are
+    closed. After a job that failed, every connection is closed: a job stopped at its
+    timeout (RQ raises an exception in it, by an alarm) may have left a query under way.
+    """
 
     def perform_job(self, job, queue, execution) -> bool:
+        close_old_connections()
+        succeeded = False
         try:
-            return super().perform_job(job, queue, execution)
+            succeeded = super().perform_job(job, queue, execution)
+            return succeeded
         finally:
-            connections.close_all()
+            if succeeded:
+                close_old_connections()
+            else:
+                connections.close_all()

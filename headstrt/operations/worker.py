@@ -1,9 +1,10 @@
-"""The background worker: queued tasks (reminders, deadlines, refunds) and the housekeeping sweep.
+"""The background worker: queued tasks (emails, reminders, deadlines, refunds) and the
+housekeeping sweep.
 
 Tasks come from Redis (RQ) or from the database, as ``HEADSTRT_TASK_QUEUE`` says. The RQ
-worker forks a process per job and runs RQ's scheduler, which moves a task whose
-``run_after`` has come onto the queue; of several workers, one holds the scheduler's lock
-and another takes it over should that one die.
+worker runs each job in the worker's own process (no fork per job) and runs RQ's scheduler,
+which moves a task whose ``run_after`` has come onto the queue; of several workers, one holds
+the scheduler's lock and another takes it over should that one die.
 """
 
 import logging
@@ -14,11 +15,13 @@ import django_rq
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
+from django.urls import get_resolver
 from django_tasks_rq import Job
 
 from headstrt.housekeeping import INTERVAL_SECONDS, housekeeping_run
 from headstrt.matching.indexing import mentor_index_sync
+from headstrt.messaging.tasks import email_templates_load
 from headstrt.operations.task_queue import TaskWorker
 
 logger = logging.getLogger(__name__)
@@ -36,7 +39,10 @@ def tasks_run(*, burst: bool, interval: float) -> None:
         call_command("db_worker", batch=burst, interval=interval, reload=False)
         return
     worker = django_rq.get_worker(*settings.RQ_QUEUES, job_class=Job, worker_class=TaskWorker)
-    connections.close_all()  # each job's process opens its own, never the parent's
+    # Loaded before the first job, so no task waits while every URL pattern (the whole
+    # API) is imported on its first link and the email templates are compiled.
+    get_resolver().reverse_dict  # noqa: B018 (reading it loads the patterns)
+    email_templates_load()
     worker.work(burst=burst, with_scheduler=True, logging_level=None)
 
 

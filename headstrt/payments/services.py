@@ -400,13 +400,17 @@ def _payment_apply(payment_pk: int, result: ChargeResult) -> Payment:
     """Apply the provider's answer in one transaction (``payment_record``); idempotent."""
     if result.status not in {"succeeded", "declined", "failed", "pending"}:
         raise ValueError(f"unknown charge status {result.status!r}")
-    kind = Payment.objects.values_list("kind", flat=True).get(pk=payment_pk)
+    kind, booking_pk = Payment.objects.values_list("kind", "booking_id").get(pk=payment_pk)
     if kind in _OTHER_PURPOSES:
         return _OTHER_PURPOSES[kind]()(payment_pk, result)
     with transaction.atomic():
-        booking_pk = Payment.objects.values_list("booking_id", flat=True).get(pk=payment_pk)
         booking = _lock_participants(booking_pk) if booking_pk is not None else None
-        payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment_pk)
+        # The payer comes along (unlocked): the ledger names their wallet by them.
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("payer")
+            .get(pk=payment_pk)
+        )
         change = payment_record(payment, result)
         if change == PaymentStatus.SUCCEEDED:
             if payment.kind == PaymentKind.TIP:

@@ -1,21 +1,24 @@
-"""What past sessions tell matching: ratings, outcome rates, reliability and the mentee's history.
+"""What sessions tell matching: ratings, outcome rates, reliability, recent activity,
+remaining capacity and the mentee's history.
 
-Each provider asks for every mentor of a ranking at once (one bulk read each), and says
-nothing about mentors without data, who then get the neutral value.
+The mentors' own figures come from their kept standings (``standing.standings_of``), read
+once per ranking and shared by the providers; only the mentee's history is read live. A
+provider says nothing about mentors without data, who then get the neutral value.
 """
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 from headstrt.accounts.models import Topic
+from headstrt.core import clock
 from headstrt.matching.query import SituationQuery
 from headstrt.matching.scoring import NEUTRAL
-from headstrt.matching.signals import SignalValue
-from headstrt.reviews.outcomes import outcome_rates, outcome_rates_on_topic
-from headstrt.reviews.reliability import reliability_of
-from headstrt.reviews.reputation import ratings_given_by, ratings_of
-from headstrt.scheduling.models import Party
+from headstrt.matching.signals import SignalValue, activity_decay, shared_read
+from headstrt.reviews.outcomes import outcome_rate_of
+from headstrt.reviews.reputation import ratings_given_by
+from headstrt.reviews.standing import standings_of
 
 _WORD = re.compile(r"\w+")
 
@@ -36,6 +39,10 @@ class OutcomeValue(SignalValue):
     sessions: int = 0
 
 
+def _standings(mentors):
+    return shared_read("standings", lambda: standings_of(mentors))
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -50,16 +57,16 @@ class MentorRating:
     name = "rating"
 
     def values(self, *, query, mentors):
-        ratings = ratings_of([m.user_id for m in mentors.values()], party=Party.MENTOR)
+        standings = _standings(mentors)
         found = {}
-        for mentor_id, mentor in mentors.items():
-            rating = ratings.get(mentor.user_id)
-            if rating is not None and rating.count:
+        for mentor_id in mentors:
+            standing = standings[mentor_id]
+            if standing.reviews:
                 found[mentor_id] = RatingValue(
-                    (rating.average - 1) / 4,
-                    f"Rated {rating.average:.1f} from {_plural(rating.count, 'review')}",
-                    stars=rating.average,
-                    reviews=rating.count,
+                    (standing.stars - 1) / 4,
+                    f"Rated {standing.stars:.1f} from {_plural(standing.reviews, 'review')}",
+                    stars=standing.stars,
+                    reviews=standing.reviews,
                 )
         return found
 
@@ -93,17 +100,14 @@ class MentorOutcomes:
     name = "outcome"
 
     def values(self, *, query, mentors):
-        ids = list(mentors)
+        standings = _standings(mentors)
         topic = situation_topic(query)
-        if topic:
-            by_topic, overall = outcome_rates_on_topic(ids, topic_slug=topic.slug)
-        else:
-            by_topic, overall = {}, outcome_rates(ids)
         found = {}
-        for mentor_id in ids:
-            on_topic = mentor_id in by_topic
-            rate = by_topic.get(mentor_id) or overall.get(mentor_id)
-            if rate is None or not rate.count:
+        for mentor_id in mentors:
+            tallies = standings[mentor_id].outcomes
+            on_topic = outcome_rate_of(tallies, topic=topic) if topic else None
+            rate = on_topic or outcome_rate_of(tallies)
+            if rate is None:
                 continue
             where = f" on {topic.path}" if on_topic else ""
             found[mentor_id] = OutcomeValue(
@@ -123,12 +127,10 @@ class MentorReliability:
     name = "reliability"
 
     def values(self, *, query, mentors):
-        records = reliability_of([m.user_id for m in mentors.values()], response_hours=False)
+        standings = _standings(mentors)
         found = {}
-        for mentor_id, mentor in mentors.items():
-            record = records.get(mentor.user_id)
-            if record is None:
-                continue
+        for mentor_id in mentors:
+            record = standings[mentor_id].reliability
             lapses = record.no_shows + record.late_changes + record.late_joins
             if not (record.sessions or lapses):
                 continue
@@ -142,6 +144,41 @@ class MentorReliability:
         return found
 
 
+class RecentActivity:
+    """Mentors active lately answer sooner and know the current state of things: the later
+    of their last session and their last profile change."""
+
+    name = "activity"
+
+    def values(self, *, query, mentors):
+        standings = _standings(mentors)
+        now = clock.now()
+        values = {}
+        for mentor_id, mentor in mentors.items():
+            latest = max(
+                mentor.updated_at, standings[mentor_id].last_session_end or mentor.updated_at
+            )
+            values[mentor_id] = SignalValue(activity_decay((now - latest) / timedelta(days=1)))
+        return values
+
+
+class RemainingCapacity:
+    """Mentors with room left in the coming week can take the session sooner: the sessions
+    they have in the next seven days count against their weekly capacity."""
+
+    name = "capacity"
+
+    def values(self, *, query, mentors):
+        standings = _standings(mentors)
+        now = clock.now()
+        scores = {}
+        for mentor_id, mentor in mentors.items():
+            left = max(mentor.weekly_capacity - standings[mentor_id].sessions_in_week(now), 0)
+            reason = "" if left else "Fully booked this week"
+            scores[mentor_id] = SignalValue(min(left, 10) / 10, reason)
+        return scores
+
+
 class MenteeHistory:
     """Mentors the mentee rated well before are worth seeing again; poorly, less so."""
 
@@ -150,7 +187,7 @@ class MenteeHistory:
     def values(self, *, query, mentors):
         if not query.mentee_id:
             return {}
-        given = ratings_given_by(query.mentee_id, [m.user_id for m in mentors.values()])
+        given = ratings_given_by(query.mentee_id)
         found = {}
         for mentor_id, mentor in mentors.items():
             stars = given.get(mentor.user_id)
@@ -161,4 +198,11 @@ class MenteeHistory:
         return found
 
 
-PROVIDERS = (MentorRating(), MentorOutcomes(), MentorReliability(), MenteeHistory())
+PROVIDERS = (
+    RemainingCapacity(),
+    RecentActivity(),
+    MentorRating(),
+    MentorOutcomes(),
+    MentorReliability(),
+    MenteeHistory(),
+)

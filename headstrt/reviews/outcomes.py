@@ -338,40 +338,75 @@ _RATE_COLUMNS = {
 }
 
 
-def outcome_rates(mentor_ids: Iterable[int], *, topic_slug: str = "") -> dict[int, OutcomeRate]:
-    """Outcome rates of mentors, keyed by ``MentorProfile`` id, in one query; ``topic_slug``
-    counts only sessions on that topic or one below it. Mentors with no answered outcome
-    are absent."""
-    outcomes = _answered().filter(mentor_id__in=list(mentor_ids))
-    if topic_slug:
-        outcomes = outcomes.filter(Q(topic__slug=topic_slug) | Q(topic__parent__slug=topic_slug))
-    rows = outcomes.values("mentor_id").annotate(**_RATE_COLUMNS)
+def outcome_rates(mentor_ids: Iterable[int]) -> dict[int, OutcomeRate]:
+    """Outcome rates of mentors over all their sessions, keyed by ``MentorProfile`` id, in
+    one query (on a topic: ``outcome_rate_of``). Mentors with no answered outcome are
+    absent."""
+    rows = (
+        _answered()
+        .filter(mentor_id__in=list(mentor_ids))
+        .values("mentor_id")
+        .annotate(**_RATE_COLUMNS)
+    )
     return {row["mentor_id"]: _rates(row) for row in rows}
 
 
-def outcome_rates_on_topic(
-    mentor_ids: Iterable[int], *, topic_slug: str
-) -> tuple[dict[int, OutcomeRate], dict[int, OutcomeRate]]:
-    """``outcome_rates`` on ``topic_slug`` and over all sessions, both in one query: (on the
-    topic, overall), each leaving out mentors without an answered outcome there."""
-    on_topic = Q(topic__slug=topic_slug) | Q(topic__parent__slug=topic_slug)
-    columns = {
-        **_RATE_COLUMNS,
-        "topic_total": Sum(OUTCOME_VALUE, filter=on_topic),
-        "topic_count": Count("pk", filter=on_topic),
-        "topic_reached": Count("pk", filter=on_topic & Q(result=OutcomeResult.REACHED)),
-    }
+@dataclass(frozen=True)
+class OutcomeTally:
+    """A mentor's answered outcomes on one topic (``topic_id`` ``None``: no known topic),
+    with that topic's parent: their summed values, how many and how many were fully
+    reached."""
+
+    topic_id: int | None
+    parent_id: int | None
+    total: float
+    count: int
+    reached: int
+
+    def is_on(self, topic: Topic) -> bool:
+        """Whether these sessions were on ``topic`` or one below it."""
+        return topic.pk in (self.topic_id, self.parent_id)
+
+
+def outcome_tallies(mentor_ids: Iterable[int]) -> dict[int, tuple[OutcomeTally, ...]]:
+    """Each mentor's answered outcomes tallied per topic, in one query, for working out
+    ``outcome_rate_of`` overall or on any topic without reading outcomes again. Mentors
+    with no answered outcome are absent."""
     rows = (
-        _answered().filter(mentor_id__in=list(mentor_ids)).values("mentor_id").annotate(**columns)
+        _answered()
+        .filter(mentor_id__in=list(mentor_ids))
+        .values("mentor_id", "topic_id", "topic__parent_id")
+        .annotate(**_RATE_COLUMNS)
     )
-    by_topic, overall = {}, {}
+    tallies: dict[int, list[OutcomeTally]] = {}
     for row in rows:
-        overall[row["mentor_id"]] = _rates(row)
-        if row["topic_count"]:
-            by_topic[row["mentor_id"]] = _rates(
-                {name: row[f"topic_{name}"] for name in _RATE_COLUMNS}
+        tallies.setdefault(row["mentor_id"], []).append(
+            OutcomeTally(
+                topic_id=row["topic_id"],
+                parent_id=row["topic__parent_id"],
+                total=row["total"] or 0.0,
+                count=row["count"],
+                reached=row["reached"],
             )
-    return by_topic, overall
+        )
+    return {mentor_id: tuple(found) for mentor_id, found in tallies.items()}
+
+
+def outcome_rate_of(
+    tallies: Iterable[OutcomeTally], *, topic: Topic | None = None
+) -> OutcomeRate | None:
+    """The outcome rate over ``tallies`` (only those on ``topic`` or one below it, when
+    given); ``None`` without an answered outcome there."""
+    chosen = [tally for tally in tallies if topic is None or tally.is_on(topic)]
+    if not chosen:
+        return None
+    return _rates(
+        {
+            "total": sum(tally.total for tally in chosen),
+            "count": sum(tally.count for tally in chosen),
+            "reached": sum(tally.reached for tally in chosen),
+        }
+    )
 
 
 @dataclass(frozen=True)

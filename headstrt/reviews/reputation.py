@@ -2,8 +2,9 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count, Min, Sum
 
 from headstrt.core import clock
 from headstrt.reviews.models import ASPECTS, STARS, Review
@@ -66,6 +67,24 @@ def ratings_of(user_ids: Iterable[int], *, party: str) -> dict[int, Rating]:
     return {subject: _rating(rows) for subject, rows in collected.items()}
 
 
+def next_reveals_of(user_ids: Iterable[int], *, party: str, now: datetime) -> dict[int, datetime]:
+    """When the next of each person's reviews as ``mentor`` or ``mentee`` still blind at
+    ``now`` is revealed, in one query: the moment their rating changes with no write.
+    People without such a review are absent."""
+    rows = (
+        Review.objects.filter(
+            subject_id__in=list(user_ids),
+            subject_party=party,
+            reveal_at__gt=now,
+            hidden_at__isnull=True,
+        )
+        .values("subject_id")
+        .annotate(first=Min("reveal_at"))
+        .order_by()
+    )
+    return {row["subject_id"]: row["first"] for row in rows}
+
+
 def _rating(rows: list[dict]) -> Rating:
     distribution = dict.fromkeys(range(STARS[1], STARS[0] - 1, -1), 0)
     total = 0
@@ -82,22 +101,18 @@ def _rating(rows: list[dict]) -> Rating:
     return Rating(average=average, count=count, distribution=distribution, aspects=aspects)
 
 
-def ratings_given_by(author_id: int, subject_ids: Iterable[int]) -> dict[int, float]:
-    """The mean stars ``author_id`` gave each of these people as mentors, whatever the
-    reviews' reveal state (the author knows what they wrote), leaving out reviews staff
-    hid; people they never reviewed are absent."""
-    ids = list(subject_ids)
-    if not ids:
-        return {}
-    rows = (
-        Review.objects.filter(
-            author_id=author_id,
-            subject_id__in=ids,
-            subject_party=Party.MENTOR,
-            hidden_at__isnull=True,
-        )
-        .values("subject_id")
-        .annotate(mean=Avg("stars"))
-        .order_by()
+def ratings_given_by(author_id: int, subject_ids: Iterable[int] | None = None) -> dict[int, float]:
+    """The mean stars ``author_id`` gave each of these people (everyone they reviewed when
+    ``None``: a person reviews few, and a ranking then need not list its candidates) as
+    mentors, whatever the reviews' reveal state (the author knows what they wrote), leaving
+    out reviews staff hid; people they never reviewed are absent."""
+    rows = Review.objects.filter(
+        author_id=author_id, subject_party=Party.MENTOR, hidden_at__isnull=True
     )
+    if subject_ids is not None:
+        ids = list(subject_ids)
+        if not ids:
+            return {}
+        rows = rows.filter(subject_id__in=ids)
+    rows = rows.values("subject_id").annotate(mean=Avg("stars")).order_by()
     return {row["subject_id"]: float(row["mean"]) for row in rows}

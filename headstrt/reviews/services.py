@@ -10,8 +10,9 @@ from headstrt.messaging.services import notification_send
 from headstrt.reviews.models import ASPECTS, MAX_NOTE, MAX_REVIEW_TEXT, STARS, Review, ReviewReport
 from headstrt.reviews.models import ReportResolution as Resolution
 from headstrt.reviews.selectors import other_party, review_window_closes, visible
+from headstrt.reviews.standing import standing_forget
 from headstrt.scheduling.calendar import session_path
-from headstrt.scheduling.models import Booking, BookingStatus
+from headstrt.scheduling.models import Booking, BookingStatus, Party
 
 ASPECT_LABELS = {"preparation": "Preparation", "clarity": "Clarity", "respect": "Respect"}
 
@@ -140,6 +141,7 @@ def review_submit(
 def _reveal_both(booking: Booking, reviews: tuple[Review, Review], *, now) -> None:
     """The second review is in: reveal both now and tell both people once committed."""
     Review.objects.filter(pk__in=[r.pk for r in reviews]).update(reveal_at=now, announced_at=now)
+    standing_forget(user_ids=[r.subject_id for r in reviews if r.subject_party == Party.MENTOR])
     for review in reviews:
         review.reveal_at = review.announced_at = now
 

@@ -1,26 +1,26 @@
 """Reads of scheduling data: busy time, free slots, a participant's bookings."""
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
-    CharField,
     DateField,
+    DateTimeField,
     F,
-    IntegerField,
     Max,
     Q,
     QuerySet,
     Subquery,
-    TimeField,
     Value,
 )
-from django.db.models.functions import Cast
 
 from headstrt.accounts.models import MentorProfile, SessionOffer, User
 from headstrt.core.errors import NotFound
+from headstrt.core.statements import field_value, instance_of, quoted
 from headstrt.scheduling.models import (
     MAX_HORIZON_DAYS,
     OCCUPYING,
@@ -149,51 +149,169 @@ def person_is_paused(user: User, *, now: datetime) -> bool:
     return user.paused_until is not None and user.paused_until > now
 
 
-def mentor_get_for_slots(*, public_id: str) -> MentorProfile:
-    """A listed mentor with their person and scheduling policy, in one query (their
-    calendar: ``mentor_calendar``); others do not exist here."""
-    profile = (
-        MentorProfile.objects.select_related("user", "scheduling_policy")
-        .filter(user__public_id=public_id, is_active=True, user__is_active=True)
-        .first()
+_PROFILE_FIELDS = ("id", "user_id", "weekly_capacity")
+_PERSON_FIELDS = ("id", "public_id", "time_zone", "paused_until")
+_POLICY_FIELDS = tuple(field.attname for field in SchedulingPolicy._meta.concrete_fields)
+
+
+@functools.cache
+def _mentor_for_slots_sql(vendor: str) -> str:
+    """``mentor_get_for_slots``'s statement for a database vendor, written once from the
+    models' names: what slots read of the mentor, their person and their policy (none:
+    its columns are empty)."""
+    profile, person, policy = MentorProfile, User, SchedulingPolicy
+    columns = ", ".join(
+        [
+            *(f"p.{quoted(profile, name)}" for name in _PROFILE_FIELDS),
+            *(f"u.{quoted(person, name)}" for name in _PERSON_FIELDS),
+            *(f"s.{quoted(policy, name)}" for name in _POLICY_FIELDS),
+        ]
     )
-    if profile is None:
+    return f"""
+        SELECT {columns}
+          FROM {quoted(profile)} p
+          JOIN {quoted(person)} u ON u.{quoted(person, "id")} = p.{quoted(profile, "user")}
+          LEFT JOIN {quoted(policy)} s ON s.{quoted(policy, "mentor")} = p.{quoted(profile, "id")}
+         WHERE u.{quoted(person, "public_id")} = %s
+           AND p.{quoted(profile, "is_active")} = %s AND u.{quoted(person, "is_active")} = %s
+    """
+
+
+def mentor_get_for_slots(*, public_id: str) -> MentorProfile:
+    """A listed mentor with what their slots read of their person and scheduling policy, in
+    one query (their calendar and busy time: ``mentor_slot_reads``); their other fields load
+    when first read. Others do not exist here."""
+    if not isinstance(public_id, str):
         raise NotFound("No such mentor.")
+    with connection.cursor() as cursor:
+        cursor.execute(_mentor_for_slots_sql(connection.vendor), [public_id, True, True])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("No such mentor.")
+    profile_end = len(_PROFILE_FIELDS)
+    person_end = profile_end + len(_PERSON_FIELDS)
+    profile = instance_of(MentorProfile, _PROFILE_FIELDS, row[:profile_end])
+    profile.user = instance_of(User, _PERSON_FIELDS, row[profile_end:person_end])
+    policy = row[person_end:]
+    found = policy[_POLICY_FIELDS.index("id")] is not None
+    # Without a policy row, ``scheduling_policy`` raises DoesNotExist as the ORM's would.
+    MentorProfile.scheduling_policy.related.set_cached_value(
+        profile, instance_of(SchedulingPolicy, _POLICY_FIELDS, policy) if found else None
+    )
     return profile
 
 
-def mentor_calendar(*, mentor: MentorProfile, since: date) -> Availability:
-    """The mentor's availability for slots from ``since`` on: weekly rules, the date
-    exceptions from ``since`` (earlier ones change no slot to come) and offered lengths, in
-    one query; the policy is read with ``mentor_get_for_slots``."""
+@functools.cache
+def _slot_reads_sql(vendor: str) -> str:
+    """``mentor_slot_reads``'s one statement, written once per database vendor from the
+    models' table and column names. Rows: (kind, weekday or minutes, date, start time,
+    end time, start instant, end instant)."""
+    rule, exception, offer = AvailabilityRule, AvailabilityException, SessionOffer
+    statuses = ", ".join(f"'{status}'" for status in OCCUPYING)
+    held, requested = BookingStatus.HELD.value, BookingStatus.REQUESTED.value
+    # The first select names each column's type, for the databases that want one.
+    day = DateField().db_type(connection)
+    instant = DateTimeField().db_type(connection)
 
-    def null(field):
-        return Cast(Value(None), output_field=field)
+    def b(name: str) -> str:
+        return quoted(Booking, name)
 
-    # One row shape for the three tables: (kind, weekday or minutes, date, start, end).
-    rules = AvailabilityRule.objects.filter(mentor=mentor).values_list(
-        Value("rule", output_field=CharField()), "weekday", null(DateField()), "start", "end"
+    def g(name: str) -> str:
+        return quoted(GroupSession, name)
+
+    return f"""
+        SELECT 'rule', {quoted(rule, "weekday")}, CAST(NULL AS {day}), {quoted(rule, "start")},
+               {quoted(rule, "end")}, CAST(NULL AS {instant}), CAST(NULL AS {instant})
+          FROM {quoted(rule)} WHERE {quoted(rule, "mentor")} = %s
+        UNION ALL
+        SELECT 'exception', NULL, {quoted(exception, "date")}, {quoted(exception, "start")},
+               {quoted(exception, "end")}, NULL, NULL
+          FROM {quoted(exception)}
+         WHERE {quoted(exception, "mentor")} = %s AND {quoted(exception, "date")} >= %s
+        UNION ALL
+        SELECT 'offer', {quoted(offer, "minutes")}, NULL, NULL, NULL, NULL, NULL
+          FROM {quoted(offer)} WHERE {quoted(offer, "mentor")} = %s
+        UNION ALL
+        SELECT 'busy', NULL, NULL, NULL, NULL, {b("start")}, {b("end")}
+          FROM {quoted(Booking)}
+         WHERE ({b("mentee")} = %s OR ({b("mentor")} = %s AND {b("group")} IS NULL))
+           AND {b("status")} IN ({statuses})
+           AND NOT ({b("status")} = '{held}' AND {b("held_until")} IS NOT NULL
+                    AND {b("held_until")} <= %s)
+           AND NOT ({b("status")} = '{requested}' AND {b("respond_by")} IS NOT NULL
+                    AND {b("respond_by")} <= %s)
+           AND {b("start")} < %s AND {b("start")} >= %s
+        UNION ALL
+        SELECT 'busy', NULL, NULL, NULL, NULL, {g("start")}, {g("end")}
+          FROM {quoted(GroupSession)}
+         WHERE {g("mentor")} = %s AND {g("status")} = '{GroupSessionStatus.OPEN.value}'
+           AND {g("start")} < %s AND {g("start")} >= %s
+    """
+
+
+def _busy_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The busy time slots between ``start`` and ``end`` depend on: a week either side, so
+    the daily and weekly caps and the buffers see every booking that counts."""
+    return start - timedelta(days=8), end + timedelta(days=8)
+
+
+def mentor_slot_reads(
+    *, mentor: MentorProfile, since: date, start: datetime, end: datetime, now: datetime
+) -> tuple[Availability, list[tuple[datetime, datetime]]]:
+    """The mentor's availability for slots from ``since`` on (weekly rules, the date
+    exceptions from ``since``, offered lengths; the policy is read with
+    ``mentor_get_for_slots``) and their busy time for slots between ``start`` and ``end``
+    (as ``busy_intervals`` reads it), in one statement."""
+    busy_start, busy_end = _busy_window(start, end)
+    ops = connection.ops
+    moment = ops.adapt_datetimefield_value
+    params = [
+        *(mentor.pk, mentor.pk, ops.adapt_datefield_value(since), mentor.pk),
+        *(mentor.user_id, mentor.pk, moment(now), moment(now)),
+        *(moment(busy_end), moment(busy_start - _LONGEST_SESSION)),
+        *(mentor.pk, moment(busy_end), moment(busy_start - _LONGEST_SESSION)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_slot_reads_sql(connection.vendor), params)
+        rows = cursor.fetchall()
+    # Values as the ORM gives them (SQLite gives text from a union's columns).
+    clock = functools.partial(field_value, AvailabilityRule, "start")
+    instant = functools.partial(field_value, Booking, "start")
+    rules, exceptions, offered, busy = [], [], [], []
+    for kind, number, day, start_time, end_time, busy_from, busy_to in rows:
+        if kind == "rule":
+            rules.append((number, clock(start_time), clock(end_time)))
+        elif kind == "exception":
+            exceptions.append(
+                (
+                    field_value(AvailabilityException, "date", day),
+                    clock(start_time),
+                    clock(end_time),
+                )
+            )
+        elif kind == "offer":
+            offered.append(number)
+        else:
+            busy.append((instant(busy_from), instant(busy_to)))
+    availability = availability_from(
+        mentor=mentor, rules=rules, exceptions=exceptions, offered=offered
     )
-    exceptions = AvailabilityException.objects.filter(mentor=mentor, date__gte=since).values_list(
-        Value("exception", output_field=CharField()), null(IntegerField()), "date", "start", "end"
+    return availability, busy
+
+
+def mentor_slots(
+    *, mentor: MentorProfile, minutes: int, start: datetime, end: datetime, now: datetime
+) -> list[Slot]:
+    """``mentor_free_slots`` for a viewer (nothing being moved), the mentor's calendar and
+    busy time read in one statement: what a person browsing a mentor's slots sees."""
+    if person_is_paused(mentor.user, now=now):
+        return []
+    # Two days' margin: the mentor's dates run up to a day behind UTC, and a range of the
+    # day before may reach into the window.
+    availability, busy = mentor_slot_reads(
+        mentor=mentor, since=start.date() - timedelta(days=2), start=start, end=end, now=now
     )
-    offers = SessionOffer.objects.filter(mentor=mentor).values_list(
-        Value("offer", output_field=CharField()),
-        "minutes",
-        null(DateField()),
-        null(TimeField()),
-        null(TimeField()),
-    )
-    rows = rules.order_by().union(exceptions.order_by(), offers.order_by(), all=True)
-    found: dict[str, list] = {"rule": [], "exception": [], "offer": []}
-    for kind, number, day, start, end in rows:
-        found[kind].append((number, day, start, end))
-    return availability_from(
-        mentor=mentor,
-        rules=[(weekday, start, end) for weekday, _, start, end in found["rule"]],
-        exceptions=[(day, start, end) for _, day, start, end in found["exception"]],
-        offered=[minutes for minutes, _, _, _ in found["offer"]],
-    )
+    return slots_compute(availability, minutes=minutes, start=start, end=end, now=now, busy=busy)
 
 
 def mentor_free_slots(
@@ -220,12 +338,9 @@ def mentor_free_slots(
     )
     if not moving and person_is_paused(mentor.user, now=now):
         return []
+    busy_start, busy_end = _busy_window(start, end)
     busy = busy_intervals(
-        user=mentor.user,
-        start=start - timedelta(days=8),
-        end=end + timedelta(days=8),
-        now=now,
-        exclude=exclude,
+        user=mentor.user, start=busy_start, end=busy_end, now=now, exclude=exclude
     )
     return slots_compute(
         availability or mentor_availability(mentor),
@@ -459,12 +574,12 @@ def booking_refs_of(*, user: User) -> list[str]:
     )
 
 
-def sessions_count_by_mentor(
+def session_starts_by_mentor(
     *, mentor_ids: Sequence[int], start: datetime, end: datetime
-) -> dict[int, int]:
-    """How many confirmed sessions, open requests and open group sessions each mentor has
-    starting in ``start``..``end`` (one query; mentors with none are absent). A group
-    session counts once, however many seats it has."""
+) -> dict[int, list[datetime]]:
+    """When each mentor's confirmed sessions, open requests and open group sessions starting
+    in ``start``..``end`` start, for counting them against the mentor's capacity (one query;
+    mentors with none are absent). A group session counts once, however many seats it has."""
     window = {"mentor_id__in": mentor_ids, "start__gte": start, "start__lt": end}
     sessions = (
         Booking.objects.filter(
@@ -473,17 +588,17 @@ def sessions_count_by_mentor(
             **window,
         )
         .order_by()
-        .values_list("mentor_id", "pk")
+        .values_list("mentor_id", "pk", "start")
     )
     groups = (
         GroupSession.objects.filter(status=GroupSessionStatus.OPEN, **window)
         .order_by()
-        .values_list("mentor_id", "pk")
+        .values_list("mentor_id", "pk", "start")
     )
-    counts: dict[int, int] = {}
-    for mentor_id, _ in sessions.union(groups, all=True):
-        counts[mentor_id] = counts.get(mentor_id, 0) + 1
-    return counts
+    starts: dict[int, list[datetime]] = {}
+    for mentor_id, _, begins in sessions.union(groups, all=True):
+        starts.setdefault(mentor_id, []).append(begins)
+    return starts
 
 
 def last_session_end_by_mentor(*, mentor_ids: Sequence[int], now: datetime) -> dict[int, datetime]:

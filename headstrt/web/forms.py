@@ -8,7 +8,7 @@ from functools import cache
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
 from headstrt.accounts import services, validation
@@ -44,7 +44,8 @@ def currency_codes() -> list[str]:
 
 
 def topic_choices(topics: Iterable[Topic], *, whole_categories: bool) -> list:
-    """Topics grouped by their category, for a ``<select>`` with ``<optgroup>``s.
+    """Topics (or rows with their ``id``, ``slug``, ``name`` and ``parent_id``) grouped by
+    their category, for a ``<select>`` with ``<optgroup>``s.
 
     With ``whole_categories`` a category is also offered as a choice ("All of Career").
     """
@@ -55,7 +56,7 @@ def topic_choices(topics: Iterable[Topic], *, whole_categories: bool) -> list:
             children.setdefault(topic.parent_id, []).append(topic)
     choices: list = []
     for root in (topic for topic in topics if not topic.parent_id):
-        group = children.get(root.pk, [])
+        group = children.get(root.id, [])
         if not group:
             choices.append((root.slug, root.name))
             continue
@@ -72,35 +73,31 @@ def language_choices(languages: Iterable[Language]) -> list[tuple[str, str]]:
 
 class LongSelect(forms.Select):
     """A ``<select>`` of hundreds of options (topics, languages, currencies) written in one
-    pass: Django renders each option through a template of its own, which costs a page tens
-    of milliseconds. Options carry no attributes of their own."""
+    pass over its choices: Django builds a dictionary per option and renders each through a
+    template of its own, which costs a page tens of milliseconds. Options carry no
+    attributes of their own; the first option whose value matches is selected."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
+        wanted = set(self.format_value(value))
         parts = []
-        for label, options, _ in widget["optgroups"]:
-            rendered = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (
-                        option["value"],
-                        mark_safe(" selected") if option["selected"] else "",
-                        option["label"],
-                    )
-                    for option in options
-                ),
-            )
-            parts.append(
-                format_html('<optgroup label="{}">{}</optgroup>', label, rendered)
-                if label
-                else rendered
-            )
-        return format_html(
-            "<select{}>{}</select>",
-            flatatt({**widget["attrs"], "name": widget["name"]}),
-            mark_safe("".join(parts)),
-        )
+        for group, label in self.choices:
+            options = label if isinstance(label, (list, tuple)) else [(group, label)]
+            rendered = []
+            for option, text in options:
+                option = "" if option is None else str(option)
+                selected = option in wanted
+                if selected:
+                    wanted = set()  # one option selected at most, as Django's Select does
+                rendered.append(
+                    f'<option value="{escape(option)}"{" selected" if selected else ""}>'
+                    f"{conditional_escape(text)}</option>"
+                )
+            if options is label:
+                parts.append(f'<optgroup label="{escape(group)}">{"".join(rendered)}</optgroup>')
+            else:
+                parts += rendered
+        attributes = flatatt({**self.build_attrs(self.attrs, attrs), "name": name})
+        return mark_safe(f"<select{attributes}>{''.join(parts)}</select>")
 
 
 class DomainForm(forms.Form):

@@ -1,10 +1,13 @@
 """The mentor directory and public mentor pages: filters, visibility and query counts."""
 
+from datetime import timedelta
+
 import pytest
 
 from headstrt.accounts import selectors, services
-from headstrt.accounts.models import Area
+from headstrt.accounts.models import Area, User
 from headstrt.accounts.selectors import DirectoryFilters
+from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound
 from headstrt.core.money import Money
 from tests.factories import (
@@ -59,6 +62,32 @@ def test_paused_mentors_and_deactivated_people_are_not_listed():
     assert names() == ["Listed"]
 
 
+def test_a_pause_for_lapses_hides_a_mentor_until_it_ends():
+    ended = mentor("Pause Ended")
+    paused = mentor("Paused")
+    User.objects.filter(pk=ended.user_id).update(paused_until=clock.now() - timedelta(hours=1))
+    User.objects.filter(pk=paused.user_id).update(paused_until=clock.now() + timedelta(hours=1))
+
+    assert names() == ["Pause Ended"]
+
+
+def test_pages_follow_one_another_in_the_directory_order():
+    newest_first = [mentor(f"Mentor {index}").user.display_name for index in range(5)][::-1]
+
+    pages = [
+        selectors.mentor_directory_page(filters=DirectoryFilters(), number=number, size=2)
+        for number in (1, 2, 3)
+    ]
+
+    shown = [profile.user.display_name for page in pages for profile in page.items]
+    assert shown == newest_first
+    assert [(page.total, page.is_total_exact, page.has_next) for page in pages] == [
+        (5, True, True),
+        (5, True, True),
+        (5, True, False),
+    ]
+
+
 def test_every_query_word_must_match_somewhere(taxonomy):
     mentor("Ana", headline="Negotiation coach", bio="Former recruiter.")
     mentor("Ben", headline="Career changes", bio="I negotiate offers.", topics=[taxonomy["salary"]])
@@ -69,6 +98,34 @@ def test_every_query_word_must_match_somewhere(taxonomy):
     assert names(query="salary") == ["Ben"]  # the expertise topic's name
     assert names(query="recruiter") == ["Ana", "Chloe Recruiter"]  # bio or display name
     assert names(query="astrophysics") == []
+
+
+def test_search_finds_the_mentors_with_each_word_within_one_of_their_fields(taxonomy):
+    mentors = [
+        mentor("Ana Quill", headline="Negotiation coach", topics=[taxonomy["salary"]]),
+        mentor(
+            "Ben", headline="Career changes", bio="Teens, 100% offers.", topics=[taxonomy["teens"]]
+        ),
+        mentor("Chloe", headline="Quiet parenting", bio="Two kids."),
+    ]
+    ExpertiseEntryFactory(
+        mentor=mentors[2], topic=taxonomy["family"], description="Bedtime negotiations"
+    )
+
+    def fields(profile):
+        entries = profile.expertise.select_related("topic")
+        own = [profile.user.display_name, profile.headline, profile.bio]
+        return own + [text for entry in entries for text in (entry.topic.name, entry.description)]
+
+    for query in ["negotiat", "QUI", "teen", "family BEDTIME", "100%", "0%", "s_", "coach kids",
+                  "es.", "ask", "chloe two", "coachask"]:  # fmt: skip
+        words = query.lower().split()
+        expected = sorted(
+            profile.user.display_name
+            for profile in mentors
+            if all(any(word in field.lower() for field in fields(profile)) for word in words)
+        )
+        assert names(query=query) == expected, query
 
 
 def test_area_filters_by_the_area_of_an_expertise_entry(taxonomy):

@@ -1,5 +1,5 @@
 """A stored ranking is answered as kept, in the answer's form: it still fits the schema,
-shows what a fresh ranking shows, costs three queries, and is refused to a mentor the
+shows what a fresh ranking shows, costs two queries, and is refused to a mentor the
 situation is shared with before anything kept is read."""
 
 import json
@@ -40,13 +40,13 @@ def test_a_stored_ranking_fits_the_schema_and_matches_a_fresh_one(api, situation
     assert stored["matches"][0]["price"]["minor"] == 4000
 
 
-def test_a_stored_ranking_costs_three_queries(api, situation):
+def test_a_stored_ranking_costs_two_queries(api, situation):
     url = f"/situations/{situation.public_id}/matches"
     api.get(url)
     with CaptureQueriesContext(connection) as captured:
         assert api.get(url).status_code == 200
-    # The token, the situation with its access check, its languages with the mentee's blocks.
-    assert len(captured) == 3
+    # The token; the situation with its access check, languages and the mentee's blocks.
+    assert len(captured) == 2
 
 
 def test_a_mentor_it_is_shared_with_is_refused_its_matches(client, api, situation):

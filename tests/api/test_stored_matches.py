@@ -1,10 +1,13 @@
 """A situation's ranking is kept briefly for its mentee, and never outlives what it read:
-a changed situation, a changed mentor profile or a new block ranks again, and nobody but
+a changed situation, a changed or deleted mentor profile or a new block ranks again, and nobody but
 the mentee ever gets it."""
+
+from datetime import timedelta
 
 import pytest
 
 from headstrt.accounts import services as accounts
+from headstrt.accounts.models import MentorProfile
 from headstrt.matching import ranking, services
 from tests.api.conftest import client_for
 from tests.factories import MentorProfileFactory, UserFactory
@@ -95,6 +98,23 @@ def test_a_changed_mentor_profile_is_ranked_again(api, situation, negotiator, ra
     )
 
     assert headlines(matches(api, situation)) == ["Salary negotiation and raises"]
+    assert len(rankings) == 2
+
+
+def test_a_deleted_mentor_is_gone_at_once(
+    api, situation, negotiator, rankings, django_capture_on_commit_callbacks
+):
+    # Another profile changed last, so the latest change stays the same after the deletion.
+    later = MentorProfileFactory(headline="Gardening", bio="Roses.")
+    MentorProfile.objects.filter(pk=later.pk).update(
+        updated_at=negotiator.updated_at + timedelta(minutes=1)
+    )
+    assert "Salary negotiation coach" in headlines(matches(api, situation))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.account_delete(user=negotiator.user)
+
+    assert "Salary negotiation coach" not in headlines(matches(api, situation))
     assert len(rankings) == 2
 
 

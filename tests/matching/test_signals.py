@@ -9,6 +9,7 @@ from headstrt.core import clock
 from headstrt.core.money import Money
 from headstrt.matching import signals
 from headstrt.matching.query import SituationQuery
+from headstrt.reviews.matching_signals import RecentActivity
 from tests.factories import ExpertiseEntryFactory, MentorProfileFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,9 +96,7 @@ def test_recent_activity_decays_with_time_since_the_profile_changed():
     MentorProfile.objects.filter(pk=stale.pk).update(updated_at=clock.now() - timedelta(days=180))
     stale.refresh_from_db()
 
-    values = signals.RecentActivity().values(
-        query=SituationQuery(text="x"), mentors=by_id(fresh, stale)
-    )
+    values = RecentActivity().values(query=SituationQuery(text="x"), mentors=by_id(fresh, stale))
 
     assert values[fresh.pk].value > 0.99
     assert 0.1 < values[stale.pk].value < 0.2  # exp(-2)

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from headstrt.core import clock
-from headstrt.matching import signals
 from headstrt.matching.query import SituationQuery
 from headstrt.matching.ranking import rank_mentors
+from headstrt.reviews.matching_signals import RemainingCapacity
 from headstrt.scheduling import services as scheduling
 from headstrt.scheduling.models import Booking, BookingStatus
 from tests.factories import UserFactory
@@ -70,7 +70,7 @@ def test_sessions_in_the_coming_week_use_up_capacity(topics):  # noqa: F811
     book(full, now + timedelta(days=2))
     book(roomy, now + timedelta(days=9))  # beyond the coming week: does not count
 
-    values = signals.RemainingCapacity().values(
+    values = RemainingCapacity().values(
         query=SituationQuery(text=TEXT), mentors={full.pk: full, roomy.pk: roomy}
     )
 

@@ -301,15 +301,39 @@ def test_reads_keep_their_query_counts_as_conversations_and_messages_grow(frozen
     )
     few = tuple(queries(call)[1] for call in calls)
     one_of_each(1)
-    # The list: the member rows with their conversations, and the questions' asks. The
-    # view: the conversation, its messages, their files, the reader's read state, blocks.
-    assert few == tuple(queries(call)[1] for call in calls) == (2, 1, 5, 3)
+    # The list: the member rows, their conversations, and the questions' asks. The view:
+    # the conversation, its messages, their files, the reader's read state, blocks.
+    assert few == tuple(queries(call)[1] for call in calls) == (3, 1, 5, 3)
     summaries = reads.conversations_for_person(user=mentee)
     assert [summary.preview for summary in summaries] == ["Hello", "Hi back", "Hello", "Hi back"]
     assert [summary.unread for summary in summaries] == [0, 1, 0, 1]
     assert reads.unread_message_count(user=mentee) == 2
     conversation_mark_read(user=mentee, conversation_id=first)
     assert reads.unread_message_count(user=mentee) == 1
+
+
+def test_a_conversation_deleted_while_the_list_is_read_is_left_out(frozen, mentee, monkeypatch):
+    from tests.scheduling.sessions import book, paris_mentor
+
+    talks = []
+    for n in range(2):
+        mentor = paris_mentor(name=f"Mentor {n}", email=f"m{n}@example.org")
+        booking = book(mentor, mentee, start=TUESDAY_9 + timedelta(days=7 * n))
+        talks.append(conversation_open(user=mentee, booking_id=booking.public_id))
+        post(mentee, talks[-1], f"Hello {n}")
+    read_engagements = reads.engagements.conversations_with_engagements
+
+    def deleted_between_the_two_queries():
+        talks[0].delete()
+        return read_engagements()
+
+    monkeypatch.setattr(
+        reads.engagements, "conversations_with_engagements", deleted_between_the_two_queries
+    )
+
+    summaries = reads.conversations_for_person(user=mentee)
+
+    assert [summary.conversation.pk for summary in summaries] == [talks[1].pk]
 
 
 def test_a_removed_messages_files_cannot_be_downloaded(frozen, session, mentee, mentor):

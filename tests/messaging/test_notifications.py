@@ -1,5 +1,6 @@
 """Notifications: sending (in the app and by email), the page, the badge and the API."""
 
+import socket
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
@@ -7,6 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from headstrt.core.errors import NotFound
 from headstrt.messaging.models import EmailPreference, Notification
@@ -83,6 +85,72 @@ def test_a_notification_is_recorded_and_emailed_after_commit(
     assert attachment.get_filename() == "a.ics"
 
 
+def test_the_email_is_queued_for_the_worker_with_nothing_rendered_in_the_request(
+    frozen, person, mailbox, tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(person, attachments=[("a.ics", b"BEGIN:VCALENDAR", "text/calendar")])
+        email_send(recipient=person, title="Your session moved", body="Now at 10:00.")
+
+    queued = [(result.task.name, result.kwargs) for result in tasks.ran]
+    assert [(name, kwargs["address"], kwargs["category"]) for name, kwargs in queued] == [
+        ("email_deliver", "mia@example.org", "booking"),
+        ("email_deliver", "mia@example.org", ""),
+    ]
+    # Only what the worker needs to render it: no email built in the request.
+    assert queued[0][1]["attachments"] == [["a.ics", "QkVHSU46VkNBTEVOREFS", "text/calendar"]]
+    assert [m["Subject"] for m in mailbox.messages] == [
+        "[Headstrt] Your session is confirmed",
+        "[Headstrt] Your session moved",
+    ]
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def queue_unreachable(settings, monkeypatch):
+    """The Redis task queue, pointed at a port where no Redis listens."""
+    from headstrt.operations import task_queue
+
+    monkeypatch.setattr(task_queue, "_clients", {})
+    settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:{closed_port()}/0"}}
+    settings.TASKS = {"default": {"BACKEND": "headstrt.operations.task_queue.RedisTaskBackend"}}
+
+
+def test_with_the_queue_unreachable_the_email_is_sent_at_once(
+    frozen, person, mailbox, caplog, queue_unreachable, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(person)
+        email_send(recipient=person, title="Your session moved", body="Now at 10:00.")
+
+    assert [m["Subject"] for m in mailbox.messages] == [
+        "[Headstrt] Your session is confirmed",
+        "[Headstrt] Your session moved",
+    ]
+    assert mailbox.messages[0]["List-Unsubscribe"] is not None
+    logged = [r for r in caplog.records if r.getMessage().startswith("email queue unreachable")]
+    assert [r.exc_info[0] for r in logged] == [RedisConnectionError] * 2
+
+
+def test_with_neither_queue_nor_mail_server_the_failure_is_logged_and_the_change_stands(
+    frozen, person, mailbox, caplog, settings, queue_unreachable, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_PORT = closed_port()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send(person)
+
+    assert mailbox.messages == [] and unread(person) == 1
+    [failed] = [r for r in caplog.records if r.getMessage().startswith("could not send the email")]
+    assert issubclass(failed.exc_info[0], OSError)
+
+
 def test_a_notification_email_says_why_it_came_and_how_to_stop_it(
     frozen, person, mailbox, django_capture_on_commit_callbacks
 ):
@@ -115,14 +183,15 @@ def test_a_category_turned_off_is_kept_in_the_app_but_not_emailed(
     assert unread(person) == 2
 
 
-def test_the_choice_is_read_when_the_email_leaves_in_one_query(
+def test_the_choice_is_read_when_the_email_leaves(
     frozen, person, mailbox, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         send(person)
     EmailPreference.objects.create(person=person, category="booking", email=False, updated_at=NOW)
 
-    with django_assert_num_queries(1):
+    # The queued email, run by the worker: the person and their choice.
+    with django_assert_num_queries(2):
         for callback in callbacks:
             callback()
 
@@ -171,6 +240,41 @@ def test_a_receipt_is_always_sent_and_has_no_unsubscribe_link(
     assert message["List-Unsubscribe"] is None
     assert "because you made this change" in mailbox.body(message)
     assert not Notification.objects.exists()
+
+
+def test_an_email_of_a_category_no_longer_known_is_dropped_not_sent_as_a_receipt(
+    person, mailbox, caplog
+):
+    from headstrt.messaging.tasks import email_deliver
+
+    sent = email_deliver.call(
+        recipient_id=person.pk,
+        address=person.email,
+        name="Mia",
+        title="Renamed since",
+        body="Queued before a deploy renamed its category.",
+        url="",
+        category="gossip",
+        attachments=[],
+    )
+
+    assert sent is False and mailbox.messages == []
+    assert "unknown category 'gossip'" in caplog.text
+
+
+def test_only_text_and_html_files_are_compiled_as_email_templates(monkeypatch, tmp_path):
+    from headstrt.messaging import tasks
+
+    for name in ("base.txt", "base.html", ".DS_Store", "base.txt~"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "drafts").mkdir()
+    compiled = []
+    monkeypatch.setattr(tasks, "EMAIL_TEMPLATES", tmp_path)
+    monkeypatch.setattr(tasks, "get_template", compiled.append)
+
+    tasks.email_templates_load()
+
+    assert compiled == ["messaging/email/base.html", "messaging/email/base.txt"]
 
 
 def test_a_kind_in_no_category_is_a_mistake_and_records_nothing(frozen, person, mailbox):

@@ -251,6 +251,47 @@ def test_a_booking_stands_when_its_tasks_cannot_be_queued(
     assert len(failed) == 1 and failed[0].exc_info[0] is RedisConnectionError
 
 
+def job_that_succeeds() -> str:
+    return "done"
+
+
+def job_that_fails() -> None:
+    raise ValueError("the task broke")
+
+
+def job_that_overruns() -> None:
+    time.sleep(5)
+
+
+@pytest.mark.parametrize(
+    "job, timeout, closing",
+    [
+        (job_that_succeeds, 10, "old"),
+        (job_that_fails, 10, "all"),
+        # Stopped by RQ's alarm, perhaps in the middle of a query.
+        (job_that_overruns, 1, "all"),
+    ],
+)
+def test_after_a_failed_job_the_worker_closes_every_database_connection(
+    redis, monkeypatch, job, timeout, closing
+):
+    from rq import Queue
+
+    from headstrt.operations import task_queue
+
+    closed = []
+    monkeypatch.setattr(task_queue, "close_old_connections", lambda: closed.append("old"))
+    monkeypatch.setattr(task_queue.connections, "close_all", lambda: closed.append("all"))
+    queue = Queue(QUEUE, connection=redis)
+    queued = queue.enqueue(job, job_timeout=timeout)
+
+    task_queue.TaskWorker([queue], connection=redis).work(burst=True, logging_level=None)
+
+    # Before the job the old ones, as before a request; after it, as it went.
+    assert closed == ["old", closing]
+    assert queued.get_status(refresh=True) == ("finished" if closing == "old" else "failed")
+
+
 def test_each_process_keeps_one_redis_client_for_its_enqueues(monkeypatch, settings):
     from headstrt.operations import task_queue
 

@@ -89,7 +89,8 @@ def test_otherwise_the_expertise_sharing_most_words_with_the_objective(frozen, m
 
 def test_no_topic_when_no_expertise_shares_a_word(frozen, mentor, mentee):
     ExpertiseEntryFactory(mentor=mentor, topic=TopicFactory(name="Teenagers", slug="teens"))
-    booking = done_booking(mentor, mentee, objective="Plan my garden")
+    # Words that generated text (the expertise's description) never holds.
+    booking = done_booking(mentor, mentee, objective="Zorblat quimvex")
 
     assert outcomes.outcome_open(booking=booking).topic is None
 
@@ -261,14 +262,18 @@ def test_rates_are_bayesian_per_mentor_and_per_topic(frozen, mentor):
     answered_outcome(mentor, result="not_reached")
     answered_outcome(mentor, result="")  # unanswered: not counted
 
+    parenting = TopicFactory(name="Parenting", slug="parenting")
+
     [overall] = outcomes.outcome_rates([mentor.pk]).values()
     assert overall.count == 3 and overall.reached == 2
     assert overall.rate == pytest.approx((3 * 0.6 + 1.0 + 0.5 + 0.0) / 6)
-    by_topic = outcomes.outcome_rates([mentor.pk], topic_slug="career")[mentor.pk]
+    tallies = outcomes.outcome_tallies([mentor.pk])[mentor.pk]
+    assert outcomes.outcome_rate_of(tallies) == overall
+    by_topic = outcomes.outcome_rate_of(tallies, topic=career)
     assert by_topic.count == 2  # the parent topic takes in its children
     assert by_topic.rate == pytest.approx((1.8 + 1.5) / 5)
-    assert outcomes.outcome_rates([mentor.pk], topic_slug="salary")[mentor.pk].count == 1
-    assert outcomes.outcome_rates([mentor.pk], topic_slug="parenting") == {}
+    assert outcomes.outcome_rate_of(tallies, topic=salary).count == 1
+    assert outcomes.outcome_rate_of(tallies, topic=parenting) is None
 
 
 def test_mentors_without_answers_are_absent(frozen, mentor):

@@ -27,7 +27,7 @@ from headstrt.scheduling.selectors import (
     booking_actions,
     busy_intervals,
     mentor_free_slots,
-    sessions_count_by_mentor,
+    session_starts_by_mentor,
 )
 from headstrt.scheduling.video import video_room_url
 from tests.factories import MentorProfileFactory, TopicFactory, UserFactory
@@ -96,9 +96,8 @@ def test_seats_count_once_for_the_mentor_s_caps(frozen):
     window = {"start": NOW, "end": NOW + timedelta(days=2), "now": NOW}
     assert busy_intervals(user=mentor.user, **window) == [(TUESDAY_11, TUESDAY_11 + HOUR / 2)]
     assert busy_intervals(user=seats[0].mentee, **window) == [(TUESDAY_11, TUESDAY_11 + HOUR / 2)]
-    assert sessions_count_by_mentor(mentor_ids=[mentor.pk], start=NOW, end=NOW + 7 * 24 * HOUR) == {
-        mentor.pk: 1
-    }
+    week = {"start": NOW, "end": NOW + 7 * 24 * HOUR}
+    assert session_starts_by_mentor(mentor_ids=[mentor.pk], **week) == {mentor.pk: [TUESDAY_11]}
     # The group is one of the day's two sessions: one more fills the day.
     assert mentor_free_slots(mentor=mentor, minutes=30, **window)
     book(mentor, UserFactory())

@@ -550,8 +550,8 @@ def test_the_list_shows_the_latest_first_at_a_fixed_query_count(
     conversations_with(frozen, mentor, mentee, count)
     as_person(client, mentee)
 
-    # session, user; the person's conversations with their engagements; the badges.
-    with django_assert_num_queries(4):
+    # session, user; the person's conversations, then their engagements; the badges.
+    with django_assert_num_queries(5):
         page = html(client.get(url("conversations")))
 
     notes = [page.index(f"Note {day}") for day in range(count)]

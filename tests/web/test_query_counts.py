@@ -41,7 +41,7 @@ PINNED = {
     "session page": 11,
     "mentor dashboard": 8,
     "notifications": 5,
-    "conversations": 4,
+    "conversations": 5,
 }
 
 

@@ -11,11 +11,12 @@ constraints also refuse overlapping bookings of one mentor or mentee, whatever t
 does; a violation becomes the same ``slot_taken`` answer.
 """
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import wraps
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 
 from headstrt.accounts.models import MentorProfile, User
 from headstrt.accounts.validation import clean_text
@@ -77,7 +78,12 @@ def _overlap_refused(function):
 
 def _lock_people(*users: User) -> None:
     """Row-lock the people a booking decision is about, in a fixed order (no deadlocks)."""
-    ids = sorted({user.pk for user in users})
+    _lock_people_by_id(user.pk for user in users)
+
+
+def _lock_people_by_id(ids: Iterable[int]) -> None:
+    """``_lock_people`` for the people with these ids, without reading their rows first."""
+    ids = sorted(set(ids))
     list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
@@ -92,7 +98,7 @@ def _booking_for_update(*, booking_id: object, user: User) -> Booking:
     )
     if found is None or user.pk not in found:
         raise NotFound("No such session.")
-    _lock_people(*User.objects.filter(pk__in=found))
+    _lock_people_by_id(found)
     # The booking row too: the expiry sweep changes bookings without the people's locks.
     return (
         Booking.objects.select_for_update(of=("self",))
@@ -289,8 +295,11 @@ def booking_hold(
     _release_lapsed(users=(mentor.user, mentee), now=now)
     if release_earlier:
         _release_live_holds(mentee, now=now)
+    # Read once, under the locks: the slot check and the price below both use them.
+    prefetch_related_objects([mentor], "offers")
     end = _check_slot(mentor=mentor, mentee=mentee, start=start, minutes=minutes, now=now)
-    offer = mentor.offers.get(minutes=minutes)
+    # The slot check refused any length the mentor does not offer.
+    offer = next(offer for offer in mentor.offers.all() if offer.minutes == minutes)
     return Booking.objects.create(
         mentor=mentor,
         mentee=mentee,
@@ -829,7 +838,7 @@ def bookings_cancel_on_departure(*, user: User) -> int:
     people = {user.pk}
     for mentee_id, mentor_user_id in to_come.values_list("mentee_id", "mentor__user_id"):
         people |= {mentee_id, mentor_user_id}
-    _lock_people(*User.objects.filter(pk__in=people))
+    _lock_people_by_id(people)
     leaving = list(to_come.select_for_update(of=("self",)).select_related("mentor__user", "mentee"))
     for booking in leaving:
         booking.status = BookingStatus.CANCELLED

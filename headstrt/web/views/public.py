@@ -31,7 +31,7 @@ def home(request):
 def mentor_directory(request):
     """Active mentors, filtered; an htmx request gets only the results."""
     form = DirectoryFilterForm(
-        request.GET, topics=selectors.topics(), languages=selectors.languages()
+        request.GET, topics=selectors.topic_rows(), languages=selectors.language_rows()
     )
     page = None
     if form.is_valid():
