@@ -27,28 +27,33 @@ INDEXES = [
 ]
 
 
+def trigram_index_create(schema_editor, name: str, table: str, expression: str) -> None:
+    """Build a trigram index on ``expression`` concurrently, first dropping an invalid
+    leftover of a failed build of the same name; PostgreSQL only."""
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_index JOIN pg_class ON pg_class.oid = pg_index.indexrelid "
+            "WHERE pg_class.relname = %s AND NOT pg_index.indisvalid",
+            [name],
+        )
+        invalid = cursor.fetchone() is not None
+    if invalid:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    schema_editor.execute(
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} "
+        f"USING gin ({expression} gin_trgm_ops)"
+    )
+    # Statistics on the indexed expression let the planner tell a rare word from a common
+    # one at once, rather than after the next automatic analyze.
+    schema_editor.execute(f"ANALYZE {table}")
+
+
 def create_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, table, expression in INDEXES:
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_index JOIN pg_class ON pg_class.oid = pg_index.indexrelid "
-                "WHERE pg_class.relname = %s AND NOT pg_index.indisvalid",
-                [name],
-            )
-            invalid = cursor.fetchone() is not None
-        if invalid:
-            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-        schema_editor.execute(
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} "
-            f"USING gin ({expression} gin_trgm_ops)"
-        )
-    # Statistics on the indexed expressions let the planner tell a rare word from a common
-    # one at once, rather than after the next automatic analyze.
-    for table in sorted({table for _name, table, _expression in INDEXES}):
-        schema_editor.execute(f"ANALYZE {table}")
+        trigram_index_create(schema_editor, name, table, expression)
 
 
 def drop_indexes(apps, schema_editor):

@@ -10,9 +10,16 @@ first, and going back drops it concurrently. SQLite gets the column and its text
 an index.
 """
 
+import importlib
+
 from django.db import migrations, models
 
 from headstrt.accounts.search_text import mentor_search_text
+
+# The module's name starts with a digit: it cannot be imported with an import statement.
+field_indexes = importlib.import_module(
+    "headstrt.accounts.migrations.0007_directory_search_indexes"
+)
 
 INDEX = "accounts_mentor_search_text_trgm"
 
@@ -27,24 +34,10 @@ def fill_search_text(apps, schema_editor):
 
 
 def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_index JOIN pg_class ON pg_class.oid = pg_index.indexrelid "
-            "WHERE pg_class.relname = %s AND NOT pg_index.indisvalid",
-            [INDEX],
+    if schema_editor.connection.vendor == "postgresql":
+        field_indexes.trigram_index_create(
+            schema_editor, INDEX, "accounts_mentorprofile", "search_text"
         )
-        invalid = cursor.fetchone() is not None
-    if invalid:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
-    schema_editor.execute(
-        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON accounts_mentorprofile "
-        "USING gin (search_text gin_trgm_ops)"
-    )
-    # Fresh statistics on the text tell the planner a rare word from a common one.
-    schema_editor.execute("ANALYZE accounts_mentorprofile")
 
 
 def drop_index(apps, schema_editor):
