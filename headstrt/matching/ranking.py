@@ -289,8 +289,14 @@ def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
     )
     ranked = _bounded_newcomers(ranked, mentors, limit=limit)
     ranked = _diversify(ranked, limit=limit) if query.perspectives > 1 else ranked[:limit]
-    # The cards of the mentors shown, with the policy their next free slot needs.
-    details = mentors_with_details().select_related("scheduling_policy")
+    # The cards of the mentors shown, with the policy their next free slot needs; a match
+    # card shows no areas of expertise, so they are not read.
+    details = (
+        mentors_with_details()
+        .prefetch_related(None)
+        .prefetch_related("offers", "user__languages")
+        .select_related("scheduling_policy")
+    )
     shown = {
         mentor.pk: mentor for mentor in details.filter(pk__in=[c.mentor_id for c, _ in ranked])
     }
