@@ -25,6 +25,7 @@ from headstrt.scheduling.selectors import (
 from headstrt.scheduling.slots import mentor_availability
 from tests.clock import frozen_at
 from tests.factories import UserFactory
+from tests.matching.track_record import session_row
 from tests.scheduling.gatherings import group_offer, seat_book
 from tests.scheduling.sessions import NOW, TUESDAY_9, book, hold, paris_mentor, tokyo_mentee
 
@@ -83,17 +84,9 @@ EXACT_NOW = NOW.replace(microsecond=123456)  # the moment of the request, to the
 
 
 def booking(mentor, mentee, start, status, **extra) -> Booking:
-    return Booking.objects.create(
-        mentor=mentor,
-        mentee=mentee,
-        start=start,
-        end=start + timedelta(minutes=30),
-        minutes=30,
-        price_minor=0,
-        currency="EUR",
-        status=status,
-        **extra,
-    )
+    row = session_row(mentor, start, mentee=mentee, status=status, **extra)
+    row.save()
+    return row
 
 
 def test_cancelled_lapsed_and_out_of_window_bookings_leave_the_time_free():

@@ -10,9 +10,8 @@ from headstrt.matching.query import SituationQuery
 from headstrt.matching.ranking import rank_mentors
 from headstrt.reviews.matching_signals import RemainingCapacity
 from headstrt.scheduling import services as scheduling
-from headstrt.scheduling.models import Booking, BookingStatus
-from tests.factories import UserFactory
 from tests.matching.test_ranking import mentor, names, topics  # noqa: F401 (fixture)
+from tests.matching.track_record import session_row
 
 pytestmark = pytest.mark.django_db
 
@@ -49,26 +48,16 @@ def test_a_window_prefers_the_mentor_free_inside_it_and_shows_that_slot(topics):
     assert "No free time in your window" in reasons["Free Tomorrow"]
 
 
-def book(profile, start):
-    Booking.objects.create(
-        mentor=profile,
-        mentee=UserFactory(),
-        start=start,
-        end=start + timedelta(minutes=30),
-        minutes=30,
-        price_minor=0,
-        currency="EUR",
-        status=BookingStatus.CONFIRMED,
-    )
-
-
 def test_sessions_in_the_coming_week_use_up_capacity(topics):  # noqa: F811
     now = clock.now()
     full = mentor("Fully Booked", topics["salary"], "Salary", weekly_capacity=2)
     roomy = mentor("Has Room", topics["salary"], "Salary", weekly_capacity=2)
-    book(full, now + timedelta(days=1))
-    book(full, now + timedelta(days=2))
-    book(roomy, now + timedelta(days=9))  # beyond the coming week: does not count
+    for row in (
+        session_row(full, now + timedelta(days=1)),
+        session_row(full, now + timedelta(days=2)),
+        session_row(roomy, now + timedelta(days=9)),  # beyond the coming week: not counted
+    ):
+        row.save()
 
     values = RemainingCapacity().values(
         query=SituationQuery(text=TEXT), mentors={full.pk: full, roomy.pk: roomy}

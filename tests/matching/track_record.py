@@ -9,6 +9,28 @@ from headstrt.scheduling.models import Booking, BookingStatus, ReliabilityEvent
 from tests.factories import UserFactory
 
 
+def session_row(
+    mentor: MentorProfile,
+    start,
+    *,
+    mentee: User | None = None,
+    status=BookingStatus.CONFIRMED,
+    **extra,
+) -> Booking:
+    """A free 30-minute session of ``mentor`` at ``start``, not saved yet."""
+    return Booking(
+        mentor=mentor,
+        mentee=mentee or UserFactory(),
+        start=start,
+        end=start + timedelta(minutes=30),
+        minutes=30,
+        price_minor=0,
+        currency="EUR",
+        status=status,
+        **extra,
+    )
+
+
 def sessions(mentor: MentorProfile, mentee: User, count: int, *, days_ago: int = 10, **extra):
     """``count`` completed sessions of ``mentee`` with ``mentor``, about ``days_ago`` days ago."""
     # Each session gets a half hour of its own, so none overlaps another of the same person.

@@ -22,9 +22,9 @@ from headstrt.reviews.models import Review
 from headstrt.reviews.selectors import REVIEW_WINDOW
 from headstrt.reviews.standing import KEEP, standing_forget
 from headstrt.scheduling import services as scheduling
-from headstrt.scheduling.models import Booking, BookingStatus
+from headstrt.scheduling.models import Booking
 from tests.factories import MentorProfileFactory, UserFactory
-from tests.matching.track_record import no_shows_of, outcomes_of, reviews_of
+from tests.matching.track_record import no_shows_of, outcomes_of, reviews_of, session_row
 from tests.reviews.reviewing import review
 from tests.scheduling.gatherings import group_offer, seat_book
 from tests.scheduling.sessions import GOOD_CARD, TUESDAY_9, book, hold
@@ -57,19 +57,6 @@ def ranked(*mentors, **query):
     )
     return signals.collect(
         query=SituationQuery(text="x", **query), mentors={p.pk: p for p in profiles}
-    )
-
-
-def session(mentor, start):
-    return Booking(
-        mentor=mentor,
-        mentee=UserFactory(),
-        start=start,
-        end=start + timedelta(minutes=30),
-        minutes=30,
-        price_minor=0,
-        currency="EUR",
-        status=BookingStatus.CONFIRMED,
     )
 
 
@@ -139,7 +126,7 @@ def test_the_coming_week_slides_with_the_clock_while_a_standing_is_kept(frozen):
     mentor = MentorProfileFactory(weekly_capacity=10)
     now = frozen.now
     for start in (now + timedelta(minutes=1), now + timedelta(days=7, minutes=2)):
-        Booking.objects.bulk_create([session(mentor, start)])  # no model signal
+        Booking.objects.bulk_create([session_row(mentor, start)])  # no model signal
     assert ranked(mentor)["capacity"][mentor.pk].value == 0.9
 
     frozen.move(minutes=3)  # the first has begun, the second is now within the week
