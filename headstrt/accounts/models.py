@@ -105,7 +105,12 @@ class Topic(models.Model):
     @property
     def path(self) -> str:
         """Human path from the root, e.g. ``Career › Salary negotiation``."""
-        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+        return self.path_of(self.name, self.parent.name if self.parent_id else None)
+
+    @staticmethod
+    def path_of(name: str, parent_name: str | None) -> str:
+        """The path of a topic named ``name`` under a parent named ``parent_name`` (if any)."""
+        return f"{parent_name} › {name}" if parent_name is not None else name
 
 
 class MentorProfile(models.Model):

@@ -1,8 +1,10 @@
 """Reads of people, profiles and the taxonomy; private objects are fetched for their owner only."""
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Upper
@@ -23,6 +25,7 @@ from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound
 from headstrt.core.money import Money, validate_currency
 from headstrt.core.pagination import Page
+from headstrt.core.statements import instance_of, quoted
 
 # The directory counts its mentors up to this many (or to the page asked for, if further):
 # beyond it the page says "more than", and no request reads every mentor just to count them.
@@ -132,11 +135,44 @@ def mentor_directory_page(*, filters: DirectoryFilters, number: int, size: int) 
     ids = list(mentor_directory(filters=filters).values_list("pk", flat=True)[:limit])
     start = (number - 1) * size
     shown = ids[start : start + size]
-    by_id = mentors_with_details().in_bulk(shown) if shown else {}
-    items = [by_id[pk] for pk in shown if pk in by_id]
+    by_id = _read_for_cards(mentors_with_details()).in_bulk(shown) if shown else {}
+    items = _with_card_details([by_id[pk] for pk in shown if pk in by_id])
     return DirectoryPage(
         items=items, number=number, size=size, total=len(ids), is_total_exact=len(ids) < limit
     )
+
+
+def mentor_cards(mentors: QuerySet[MentorProfile]) -> list[MentorProfile]:
+    """``mentors`` (from ``mentor_directory``) as a directory card shows them, in order."""
+    return _with_card_details(list(_read_for_cards(mentors)))
+
+
+def _read_for_cards(mentors: QuerySet[MentorProfile]) -> QuerySet[MentorProfile]:
+    """``mentors`` with the columns a card shows only, and none of the details prefetched:
+    ``_with_card_details`` reads what a card shows of those as plain rows."""
+    return mentors.prefetch_related(None).only(
+        "headline", "currency", "user", "user__public_id", "user__display_name", "user__photo"
+    )
+
+
+def _with_card_details(mentors: list[MentorProfile]) -> list[MentorProfile]:
+    """``mentors`` with ``topic_paths`` (their expertise, in the profile's order) and
+    ``language_names`` set on each, in two queries for them all: plain rows, not a model
+    per entry, topic, parent topic and language."""
+    paths: dict[int, list[str]] = {}
+    entries = ExpertiseEntry.objects.filter(mentor_id__in=[mentor.pk for mentor in mentors])
+    for mentor_id, name, parent in entries.values_list(
+        "mentor_id", "topic__name", "topic__parent__name"
+    ):
+        paths.setdefault(mentor_id, []).append(Topic.path_of(name, parent))
+    names: dict[int, list[str]] = {}
+    spoken = User.languages.through.objects.filter(user_id__in=[m.user_id for m in mentors])
+    for user_id, name in spoken.order_by("language__name").values_list("user_id", "language__name"):
+        names.setdefault(user_id, []).append(name)
+    for mentor in mentors:
+        mentor.topic_paths = paths.get(mentor.pk, [])
+        mentor.language_names = names.get(mentor.user_id, [])
+    return mentors
 
 
 def _expertise_of(condition: Q) -> QuerySet:
@@ -167,6 +203,136 @@ def mentor_get_public(*, public_id: str, viewer: User | None) -> MentorProfile:
     if not is_owner and not (profile.is_active and profile.user.is_active):
         raise NotFound("No such mentor.")
     return profile
+
+
+def mentor_get_for_page(*, public_id: str, viewer: User | None) -> MentorProfile:
+    """``mentor_get_public`` for the mentor's own page, the most viewed one: the same
+    profile and access rule, with their person, offers, languages and expertise (with
+    topics and their parents), in two statements written once rather than four querysets."""
+    with connection.cursor() as cursor:
+        cursor.execute(_page_mentor_statement(connection.vendor), [public_id])
+        row = cursor.fetchone()
+        if row is None:
+            raise NotFound("No such mentor.")
+        profile = instance_of(MentorProfile, _PAGE_PROFILE, row[: len(_PAGE_PROFILE)])
+        profile.user = instance_of(User, _PAGE_PERSON, row[len(_PAGE_PROFILE) :])
+        is_owner = viewer is not None and viewer.is_authenticated and viewer.pk == profile.user_id
+        if not is_owner and not (profile.is_active and profile.user.is_active):
+            raise NotFound("No such mentor.")
+        params = [profile.pk, profile.user_id, profile.pk]
+        cursor.execute(_page_details_statement(connection.vendor), params)
+        rows = cursor.fetchall()
+    offer_at, language_at, entry_at, topic_at, parent_at = _page_details_columns()
+    offers, languages, entries = [], [], []
+    for row in rows:
+        if row[0] == "offer":
+            offers.append(instance_of(SessionOffer, _OFFER, row[offer_at]))
+        elif row[0] == "language":
+            languages.append(instance_of(Language, _LANGUAGE, row[language_at]))
+        else:
+            entry = instance_of(ExpertiseEntry, _ENTRY, row[entry_at])
+            entry.topic = instance_of(Topic, _TOPIC, row[topic_at])
+            parent = row[parent_at]
+            entry.topic.parent = None if parent[0] is None else instance_of(Topic, _TOPIC, parent)
+            entries.append(entry)
+    _prefetched(profile, "offers", offers)
+    _prefetched(profile.user, "languages", languages)
+    _prefetched(profile, "expertise", entries)
+    return profile
+
+
+def _prefetched(instance, relation: str, found: list) -> None:
+    """Give ``instance`` its related objects as ``prefetch_related`` does, so
+    ``instance.<relation>.all()`` answers ``found`` without a query."""
+    related = getattr(instance, relation).all()
+    related._result_cache, related._prefetch_done = found, True
+    instance._prefetched_objects_cache = {
+        **getattr(instance, "_prefetched_objects_cache", {}),
+        relation: related,
+    }
+
+
+# What the mentor's page reads: the whole profile but its search text, what it shows of the
+# person, and in one union their offers, languages and expertise with its topics.
+_PAGE_PROFILE = tuple(
+    field.attname for field in MentorProfile._meta.concrete_fields if field.name != "search_text"
+)
+_PAGE_PERSON = ("id", "public_id", "display_name", "time_zone", "photo", "is_active")
+_OFFER = ("id", "mentor_id", "minutes", "price_minor")
+_LANGUAGE = ("code", "name")
+_ENTRY = ("id", "public_id", "mentor_id", "topic_id", "area", "description", "years", "evidence")
+_TOPIC = ("id", "slug", "name", "parent_id", "area", "description")
+# The union's columns after its tag: each kind of row fills its own, the others are empty.
+_PAGE_DETAILS = (
+    ("o", SessionOffer, _OFFER),
+    ("l", Language, _LANGUAGE),
+    ("e", ExpertiseEntry, _ENTRY),
+    ("t", Topic, _TOPIC),
+    ("pt", Topic, _TOPIC),
+)
+
+
+def _page_details_columns() -> list[slice]:
+    """Where each part of ``_PAGE_DETAILS`` sits in a row of the union."""
+    found, start = [], 1
+    for _, _, fields in _PAGE_DETAILS:
+        found.append(slice(start, start + len(fields)))
+        start += len(fields)
+    return found
+
+
+@functools.cache
+def _page_mentor_statement(vendor: str) -> str:
+    """The profile and person of ``mentor_get_for_page``, by the person's public id."""
+    columns = [f"p.{quoted(MentorProfile, name)}" for name in _PAGE_PROFILE] + [
+        f"u.{quoted(User, name)}" for name in _PAGE_PERSON
+    ]
+    return f"""
+        SELECT {", ".join(columns)}
+          FROM {quoted(MentorProfile)} p
+          JOIN {quoted(User)} u ON u.{quoted(User, "id")} = p.{quoted(MentorProfile, "user")}
+         WHERE u.{quoted(User, "public_id")} = %s
+    """
+
+
+@functools.cache
+def _page_details_statement(vendor: str) -> str:
+    """The offers, languages and expertise of ``mentor_get_for_page``, in the order their
+    models give them: one union, each kind of row in columns of its own (the others empty)."""
+
+    def columns(filled: set[str]) -> str:
+        return ", ".join(
+            f"{alias}.{quoted(model, name)}"
+            if alias in filled
+            else f"CAST(NULL AS {model._meta.get_field(name).cast_db_type(connection)})"
+            for alias, model, fields in _PAGE_DETAILS
+            for name in fields
+        )
+
+    offer_at, language_at, entry_at, _, _ = _page_details_columns()
+    # Positions in ORDER BY count from 1, the tag's.
+    minutes = offer_at.start + _OFFER.index("minutes") + 1
+    name = language_at.start + _LANGUAGE.index("name") + 1
+    years = entry_at.start + _ENTRY.index("years") + 1
+    entry_id = entry_at.start + _ENTRY.index("id") + 1
+    through = User.languages.through
+    offer, language, entry, topic = SessionOffer, Language, ExpertiseEntry, Topic
+    return f"""
+        SELECT 'offer', {columns({"o"})}
+          FROM {quoted(offer)} o WHERE o.{quoted(offer, "mentor")} = %s
+        UNION ALL
+        SELECT 'language', {columns({"l"})}
+          FROM {quoted(language)} l
+          JOIN {quoted(through)} s ON s.{quoted(through, "language")} = l.{quoted(language, "code")}
+         WHERE s.{quoted(through, "user")} = %s
+        UNION ALL
+        SELECT 'expertise', {columns({"e", "t", "pt"})}
+          FROM {quoted(entry)} e
+          JOIN {quoted(topic)} t ON t.{quoted(topic, "id")} = e.{quoted(entry, "topic")}
+          LEFT JOIN {quoted(topic)} pt ON pt.{quoted(topic, "id")} = t.{quoted(topic, "parent")}
+         WHERE e.{quoted(entry, "mentor")} = %s
+         ORDER BY 1, {minutes}, {name}, {years} DESC, {entry_id}
+    """
 
 
 def mentor_profile_for_owner(*, user: User) -> MentorProfile | None:

@@ -6,7 +6,11 @@ from functools import partial
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema
 
-from headstrt.api.idempotency import idempotency_key, idempotent_object_response
+from headstrt.api.idempotency import (
+    idempotency_key,
+    idempotent_object_response,
+    idempotent_response,
+)
 from headstrt.api.schemas import (
     BookingIn,
     BookingListQuery,
@@ -32,10 +36,15 @@ class JoinOut(Schema):
     video_url: str
 
 
+def booking_out(request: HttpRequest, booking: Booking) -> dict:
+    """The JSON form of ``booking`` as its participant ``request.auth`` sees it."""
+    return BookingOut.model_validate(booking, context={"request": request}).model_dump(mode="json")
+
+
 def booking_body(request: HttpRequest, booking_id: str) -> dict:
     """The JSON form of a booking, freshly read, as its participant ``request.auth`` sees it."""
     booking = selectors.booking_get_for_participant(booking_id=booking_id, user=request.auth)
-    return BookingOut.model_validate(booking, context={"request": request}).model_dump(mode="json")
+    return booking_out(request, booking)
 
 
 # Changes answer with the booking they leave, once per idempotency key.
@@ -131,8 +140,26 @@ def booking_create(request: HttpRequest, payload: BookingIn, key: str | None = i
 def booking_hold(request: HttpRequest, payload: HoldIn, key: str | None = idempotency_key()):
     """Hold a free slot for 10 minutes while you write your objective; check out to book it.
     Your earlier holds are released."""
-    change = partial(services.booking_hold, mentee=request.auth)
-    return _new_booking(request, key, "hold", change, payload)
+
+    def run() -> tuple[int, dict]:
+        # The hold is answered with the row just made in this transaction, read with the
+        # mentor, mentee and situation it was made for: reading it again would add nothing.
+        booking = services.booking_hold(
+            mentee=request.auth,
+            mentor_id=payload.mentor,
+            start=payload.start,
+            minutes=payload.minutes,
+            situation_id=payload.situation,
+        )
+        return 201, booking_out(request, booking)
+
+    return idempotent_response(
+        request,
+        key=key,
+        scope="bookings.hold",
+        parameters=payload.model_dump(mode="json"),
+        run=run,
+    )
 
 
 @router.get("/{slug:booking_id}", response=BookingOut)

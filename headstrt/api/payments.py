@@ -6,7 +6,7 @@ from django_ratelimit.core import is_ratelimited
 from ninja import Query, Router
 from ninja.decorators import decorate_view
 
-from headstrt.api.bookings import booking_body
+from headstrt.api.bookings import booking_out
 from headstrt.api.idempotency import idempotency_key, idempotent_response
 from headstrt.api.schemas import (
     BookingOut,
@@ -80,7 +80,8 @@ def session_pay(
             agenda=payload.agenda,
             source=payload.source,
         )
-        return 200, booking_body(request, booking.public_id)
+        # booking_pay reads the booking afresh once paid, as the caller sees it.
+        return 200, booking_out(request, booking)
 
     return idempotent_response(
         request,

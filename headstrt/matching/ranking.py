@@ -6,7 +6,6 @@ import numpy as np
 from django.db.models import Q, QuerySet
 
 from headstrt.accounts.models import Language, MentorProfile
-from headstrt.accounts.selectors import mentors_with_details
 from headstrt.core import clock
 from headstrt.core.money import Money
 from headstrt.matching import scoring, signals
@@ -290,12 +289,11 @@ def rank_mentors(query: SituationQuery, *, limit: int = 10) -> MatchResult:
     ranked = _bounded_newcomers(ranked, mentors, limit=limit)
     ranked = _diversify(ranked, limit=limit) if query.perspectives > 1 else ranked[:limit]
     # The cards of the mentors shown, with the policy their next free slot needs; a match
-    # card shows no areas of expertise, so they are not read.
+    # card shows neither areas of expertise nor a lowest price, so they are not read.
     details = (
-        mentors_with_details()
-        .prefetch_related(None)
+        MentorProfile.objects.select_related("user", "scheduling_policy")
+        .defer("search_text")
         .prefetch_related("offers", "user__languages")
-        .select_related("scheduling_policy")
     )
     shown = {
         mentor.pk: mentor for mentor in details.filter(pk__in=[c.mentor_id for c, _ in ranked])

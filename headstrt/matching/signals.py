@@ -175,32 +175,22 @@ def next_free_slots(
     """Each mentor's earliest free slot (UTC start), within ``after``..``before`` when
     given, for those who have one."""
     # scheduling builds on matching, so it is imported here rather than at the top
-    from headstrt.scheduling.selectors import (
-        busy_intervals_of_people,
-        mentor_next_free_slot,
-        next_free_slot_window,
-    )
+    from headstrt.scheduling.selectors import mentor_next_free_slot, next_free_slot_reads
 
-    prefetch_related_objects(
-        list(mentors.values()),
-        "availability_rules",
-        "availability_exceptions",
-        "scheduling_policy",
-    )
+    prefetch_related_objects(list(mentors.values()), "scheduling_policy")
     now = clock.now()
-    busy = busy_intervals_of_people(
-        users=[mentor.user for mentor in mentors.values()], now=now, **next_free_slot_window(now)
-    )
+    reads = next_free_slot_reads(list(mentors.values()), now=now)
     found = {}
     for mentor_id, mentor in mentors.items():
-        offered = {offer.minutes for offer in mentor.offers.all()}
-        if minutes and minutes not in offered:
+        availability, busy = reads[mentor_id]
+        if minutes and minutes not in availability.offered_minutes:
             continue
         start = mentor_next_free_slot(
             mentor=mentor,
             minutes=minutes,
             now=now,
-            busy=busy.get(mentor.user_id, []),
+            busy=busy,
+            availability=availability,
             after=after,
             before=before,
         )

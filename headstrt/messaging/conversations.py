@@ -65,16 +65,23 @@ def _sync_members(
     the engagement turn inactive, those back turn active again. The active rows by person."""
     wanted = {participant.user.pk for participant in people}
     rows = {
-        row.person_id: row for row in ConversationMember.objects.filter(conversation=conversation)
+        row.person_id: row
+        for row in ConversationMember.objects.filter(conversation=conversation).select_related(
+            "person"
+        )
     }
+    joining = wanted - rows.keys()
+    changed = [row for person, row in rows.items() if row.active != (person in wanted)]
+    if not joining and not changed:
+        # The usual case, everyone already in: the rows just read are the answer.
+        return {person: row for person, row in rows.items() if row.active}
     ConversationMember.objects.bulk_create(
         [
             ConversationMember(conversation=conversation, person_id=person, joined_at=now)
-            for person in wanted - rows.keys()
+            for person in joining
         ],
         ignore_conflicts=True,
     )
-    changed = [row for person, row in rows.items() if row.active != (person in wanted)]
     for row in changed:
         row.active = not row.active
     ConversationMember.objects.bulk_update(changed, ["active"])
@@ -112,8 +119,12 @@ def conversation_open(
     )
     now = clock.now()
     # Creating in a savepoint, get_or_create reads the row a concurrent opener made first.
-    conversation, _ = Conversation.objects.get_or_create(**link, defaults={"created_at": now})
-    conversation = _conversation_for_update(conversation.public_id)
+    conversation, created = Conversation.objects.get_or_create(**link, defaults={"created_at": now})
+    if created:
+        # Nobody sees the new row before this transaction commits: no lock to wait for.
+        conversation = engagements.conversations_with_engagements().get(pk=conversation.pk)
+    else:
+        conversation = _conversation_for_update(conversation.public_id)
     _joined(conversation, user, now=now)
     return conversation
 
@@ -158,17 +169,20 @@ def _refuse_if_too_fast(user: User, *, now: datetime) -> None:
         )
 
 
-def _blocked_by_everyone(
-    conversation: Conversation, user: User, members: dict[int, ConversationMember]
-) -> None:
-    others = set(members) - {user.pk}
-    blockers = {
+def _blockers(conversation: Conversation, author: User, people: set[int]) -> set[int]:
+    """Those of ``people`` whose block of ``author`` applies in this conversation."""
+    return {
         blocker
-        for blocker in Block.objects.filter(blocked=user, blocker_id__in=others).values_list(
+        for blocker in Block.objects.filter(blocked=author, blocker_id__in=people).values_list(
             "blocker_id", flat=True
         )
-        if engagements.blocks_apply(conversation, blocker, user.pk)
+        if engagements.blocks_apply(conversation, blocker, author.pk)
     }
+
+
+def _refuse_if_blocked_by_everyone(
+    conversation: Conversation, user: User, others: set[int], blockers: set[int]
+) -> None:
     if others and blockers >= others:
         names = engagements.participants(conversation, user)
         blocker_names = [p.name for p in names if p.user.pk in blockers]
@@ -252,7 +266,11 @@ def _message_post(
     if refusal is not None:
         raise refusal
     _refuse_if_too_fast(user, now=now)
-    _blocked_by_everyone(conversation, user, members)
+    others = [row for person, row in members.items() if person != user.pk]
+    people = {row.person_id for row in others}
+    # Read once: they both refuse the post and leave the blockers untold of it.
+    blockers = _blockers(conversation, user, people)
+    _refuse_if_blocked_by_everyone(conversation, user, people, blockers)
     message = Message.objects.create(
         conversation=conversation, author=user, body=text, created_at=now
     )
@@ -269,27 +287,25 @@ def _message_post(
         from headstrt.disputes.services import dispute_message_record
 
         dispute_message_record(dispute=conversation.dispute, author=user, message=message)
-    others = [row for person, row in members.items() if person != user.pk]
-    _notify(conversation, message, others, files=len(checked))
+    _notify(conversation, message, others, blockers=blockers, files=len(checked))
     return message
 
 
 def _notify(
-    conversation: Conversation, message: Message, others: list[ConversationMember], *, files: int
+    conversation: Conversation,
+    message: Message,
+    others: list[ConversationMember],
+    *,
+    blockers: set[int],
+    files: int,
 ) -> None:
-    """Tell the other members about ``message``: one unread notification per conversation at
-    a time, and an email only for the first message they have not read (or if never emailed
-    here), so a burst of messages sends one email."""
+    """Tell the other members about ``message``, but not those among ``blockers`` (who
+    blocked its author): one unread notification per conversation at a time, and an email
+    only for the first message they have not read (or if never emailed here), so a burst of
+    messages sends one email."""
     if not others:
         return
     people = {row.person_id for row in others}
-    blockers = {
-        blocker
-        for blocker in Block.objects.filter(
-            blocked=message.author, blocker_id__in=people
-        ).values_list("blocker_id", flat=True)
-        if engagements.blocks_apply(conversation, blocker, message.author_id)
-    }
     url = conversation_url(conversation)
     waiting = set(
         Notification.objects.filter(

@@ -61,6 +61,13 @@ _CHECKED_OUT = (
     BookingStatus.COMPLETED,
     BookingStatus.NO_SHOW,
 )
+# What a paid booking reads afresh: every column but the links to its people and situation,
+# which paying does not change and which come with its lock.
+_BOOKING_COLUMNS = [
+    field.attname
+    for field in Booking._meta.concrete_fields
+    if field.name not in ("mentor", "mentee", "situation")
+]
 
 
 # Amounts
@@ -137,12 +144,22 @@ def _payment_pending(payment: Payment) -> DomainError:
 # Ledger accounts and postings
 
 
-def _lock_participants(booking_pk: int) -> Booking:
-    """The booking, with its mentor and mentee rows locked in id order, as the booking
-    services lock them, so money and booking changes of one session take turns."""
-    ids = Booking.objects.filter(pk=booking_pk).values_list("mentee_id", "mentor__user_id").get()
+def _lock_participants(booking_pk: int, people: tuple[int, int] | None = None) -> Booking:
+    """The booking, locked with its mentor and mentee rows (these in id order) as the booking
+    services lock them, so money and booking changes of one session take turns. ``people``
+    are the two user ids when the caller has read them already."""
+    if people is None:
+        people = (
+            Booking.objects.filter(pk=booking_pk).values_list("mentee_id", "mentor__user_id").get()
+        )
+    ids = sorted(set(people))
     list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-    return Booking.objects.select_related("mentor__user", "mentee").get(pk=booking_pk)
+    # The booking row too: the expiry sweep changes bookings without the people's locks.
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("mentor__user", "mentee", "situation")
+        .get(pk=booking_pk)
+    )
 
 
 def _escrow(payment: Payment, booking: Booking | None) -> LedgerAccount:
@@ -308,7 +325,9 @@ def payment_open(
     or a new attempt keyed ``prefix[:n]`` after a declined or failed one. ``True`` when it
     is new. ``links`` name what it pays for (``booking=``, ``panel=``). Call with what it
     pays for locked."""
-    latest = attempts.order_by("-pk").first()
+    # Every attempt in one read: the latest, and how many there were (few, often none).
+    tried = list(attempts.order_by("-pk"))
+    latest = tried[0] if tried else None
     if latest is not None and latest.status == PaymentStatus.PENDING:
         if latest.amount_minor != amount:
             # The pending charge may still go through; charging another amount under its
@@ -323,7 +342,7 @@ def payment_open(
             )
         return latest, False
     payment = Payment.objects.create(
-        key=_attempt_key(prefix, attempts.count() + 1),
+        key=_attempt_key(prefix, len(tried) + 1),
         kind=kind,
         payer=payer,
         amount_minor=amount,
@@ -400,11 +419,13 @@ def _payment_apply(payment_pk: int, result: ChargeResult) -> Payment:
     """Apply the provider's answer in one transaction (``payment_record``); idempotent."""
     if result.status not in {"succeeded", "declined", "failed", "pending"}:
         raise ValueError(f"unknown charge status {result.status!r}")
-    kind, booking_pk = Payment.objects.values_list("kind", "booking_id").get(pk=payment_pk)
+    kind, booking_pk, *people = Payment.objects.values_list(
+        "kind", "booking_id", "booking__mentee_id", "booking__mentor__user_id"
+    ).get(pk=payment_pk)
     if kind in _OTHER_PURPOSES:
         return _OTHER_PURPOSES[kind]()(payment_pk, result)
     with transaction.atomic():
-        booking = _lock_participants(booking_pk) if booking_pk is not None else None
+        booking = _lock_participants(booking_pk, tuple(people)) if booking_pk is not None else None
         # The payer comes along (unlocked): the ledger names their wallet by them.
         payment = (
             Payment.objects.select_for_update(of=("self",))
@@ -466,7 +487,9 @@ def _session_confirmed(payment: Payment, booking: Booking | None) -> bool:
     if paid_already or not waiting:
         return False
     try:
-        scheduling.booking_checkout_finish(mentee=booking.mentee, booking_id=booking.public_id)
+        scheduling.booking_checkout_finish(
+            mentee=booking.mentee, booking_id=booking.public_id, locked=booking
+        )
     except DomainError as refused:
         logger.info("payment %s arrived too late for its booking: %s", payment.key, refused.code)
         return False
@@ -485,6 +508,22 @@ def _payment_unanswered(payment: Payment) -> None:
     )
 
 
+def _participants_of(*, booking_id: object, user: User) -> tuple[int, int, tuple[int, int]]:
+    """The booking's id, its price and its mentee's and mentor's user ids, when ``user`` is
+    one of them; anyone else gets ``NotFound``, as from ``booking_get_for_participant``."""
+    found = (
+        Booking.objects.filter(public_id=booking_id)
+        .values_list("pk", "price_minor", "mentee_id", "mentor__user_id")
+        .first()
+        if isinstance(booking_id, str)
+        else None
+    )
+    if found is None or user.pk not in found[2:]:
+        raise NotFound("No such session.")
+    booking_pk, price_minor, *people = found
+    return booking_pk, price_minor, tuple(people)
+
+
 def booking_pay(
     *, mentee: User, booking_id: str, objective: str | None, agenda: str | None, source: str
 ) -> Booking:
@@ -501,22 +540,26 @@ def booking_pay(
 
     Must be called outside any transaction: the provider is never called inside one.
     """
-    booking = booking_get_for_participant(booking_id=booking_id, user=mentee)
-    if booking.price_minor == 0:
+    booking_pk, price_minor, people = _participants_of(booking_id=booking_id, user=mentee)
+    if price_minor == 0:
         return scheduling.booking_checkout(
             mentee=mentee, booking_id=booking_id, objective=objective, agenda=agenda
         )
     source = _clean_source(source)
     try:
         with transaction.atomic(durable=True):
-            booking = _lock_participants(booking.pk)
+            booking = _lock_participants(booking_pk, people)
             if booking.mentee_id != mentee.pk:
                 raise PermissionDenied("Only the mentee pays for a session.")
             paid = _kept_payments(booking, PaymentKind.SESSION)
             if booking.status in _CHECKED_OUT and paid.exists():
                 raise DomainError("already_paid", "This session is paid already.", status=409)
             scheduling.booking_checkout_start(
-                mentee=mentee, booking_id=booking_id, objective=objective, agenda=agenda
+                mentee=mentee,
+                booking_id=booking_id,
+                objective=objective,
+                agenda=agenda,
+                locked=booking,
             )
             payment, fresh = _open_payment(
                 payer=mentee,
@@ -528,7 +571,7 @@ def booking_pay(
     except DomainError:
         # A refused retry (the slot was taken meanwhile) still learns what became of an
         # earlier charge, so its money is refunded now rather than at the next sweep.
-        pending = Payment.objects.filter(booking=booking, status=PaymentStatus.PENDING)
+        pending = Payment.objects.filter(booking_id=booking_pk, status=PaymentStatus.PENDING)
         for earlier in pending:
             _recheck(earlier, give_up=False)
         raise
@@ -539,7 +582,8 @@ def booking_pay(
     payment = _payment_apply(payment.pk, result)
     if payment.status == PaymentStatus.DECLINED:
         raise _card_declined(payment)
-    booking.refresh_from_db()
+    # Read afresh, but for its people and situation, read with the lock above.
+    booking.refresh_from_db(fields=_BOOKING_COLUMNS)
     if payment.status == PaymentStatus.SUCCEEDED and booking.status in _CHECKED_OUT:
         return booking
     if payment.status == PaymentStatus.SUCCEEDED:

@@ -1,12 +1,13 @@
 """Outcomes of sessions' objectives: asked after the session and again 30 days later, and the
 outcome rates of mentors (overall and per topic) that profiles and matching show."""
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, FloatField, Q, QuerySet, Sum, Value, When
 from django.urls import reverse
 
@@ -14,6 +15,7 @@ from headstrt.accounts.models import MentorProfile, Topic, User
 from headstrt.accounts.validation import clean_text
 from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound, PermissionDenied
+from headstrt.core.statements import quoted
 from headstrt.messaging.services import notification_send
 from headstrt.reviews.models import MAX_NOTE, Outcome, OutcomeHeld, OutcomeResult, Review
 from headstrt.reviews.selectors import REVIEW_WINDOW
@@ -421,21 +423,75 @@ class TopicOutcomes:
 def outcome_rates_by_topic(*, mentor: MentorProfile) -> list[TopicOutcomes]:
     """The topics of the mentor's completed sessions, most sessions first, with the outcome
     rate of each (``None`` while no mentee answered); two queries."""
-    rows = (
-        Outcome.objects.filter(mentor=mentor)
-        .order_by()
-        .values("topic_id")
-        .annotate(
-            sessions=Count("pk"),
-            total=Sum(OUTCOME_VALUE, filter=~Q(result="")),
-            count=Count("pk", filter=~Q(result="")),
-            reached=Count("pk", filter=Q(result=OutcomeResult.REACHED)),
+    rows = _topic_rows(mentor)
+    return _topic_outcomes(rows, topics=_topics_of(rows, known={}))
+
+
+@dataclass(frozen=True)
+class MentorOutcomes:
+    """A mentor's outcome rate over all their sessions (``None`` without an answer) and
+    their topics, as ``outcome_rates_by_topic`` lists them."""
+
+    overall: OutcomeRate | None
+    topics: list[TopicOutcomes]
+
+
+def mentor_outcomes(*, mentor: MentorProfile, known_topics: Iterable[Topic] = ()) -> MentorOutcomes:
+    """The mentor's outcome rates, overall and by topic, in one query: the overall rate is
+    summed from the topics' rows. The topics' names are read in a second one, unless all
+    are among ``known_topics`` (loaded with their parents, as the mentor's expertise is)."""
+    rows = _topic_rows(mentor)
+    answered = [row for row in rows if row["count"]]
+    overall = None
+    if answered:
+        overall = _rates(
+            {key: sum(row[key] or 0 for row in answered) for key in ("total", "count", "reached")}
         )
+    known = {topic.pk: topic for topic in known_topics}
+    return MentorOutcomes(
+        overall=overall, topics=_topic_outcomes(rows, topics=_topics_of(rows, known=known))
     )
-    rows = list(rows)
-    topics = Topic.objects.select_related("parent").in_bulk(
-        [row["topic_id"] for row in rows if row["topic_id"]]
-    )
+
+
+def _topic_rows(mentor: MentorProfile) -> list[dict]:
+    """The mentor's outcomes counted per topic (``topic_id`` ``None``: no known topic): all
+    of them as ``sessions``, and the answered ones' values summed (``outcome_value``),
+    counted and how many were fully reached. One short statement written once: the
+    database counts each answer, the values are summed here."""
+    with connection.cursor() as cursor:
+        cursor.execute(_topic_answers_statement(connection.vendor), [mentor.pk])
+        answers = cursor.fetchall()
+    rows: dict[int | None, dict] = {}
+    for topic_id, result, held, n in answers:
+        row = rows.setdefault(
+            topic_id,
+            {"topic_id": topic_id, "sessions": 0, "total": None, "count": 0, "reached": 0},
+        )
+        row["sessions"] += n
+        if result:
+            row["total"] = (row["total"] or 0.0) + n * outcome_value(result, held)
+            row["count"] += n
+            row["reached"] += n if result == OutcomeResult.REACHED else 0
+    return list(rows.values())
+
+
+@functools.cache
+def _topic_answers_statement(vendor: str) -> str:
+    """How many of a mentor's outcomes have each topic, result and follow-up answer."""
+    columns = ", ".join(quoted(Outcome, name) for name in ("topic", "result", "held"))
+    return f"""
+        SELECT {columns}, COUNT(*) FROM {quoted(Outcome)}
+         WHERE {quoted(Outcome, "mentor")} = %s GROUP BY {columns}
+    """
+
+
+def _topics_of(rows: list[dict], *, known: dict[int, Topic]) -> dict[int, Topic]:
+    """The topics the rows name, with their parents: those in ``known``, the rest read."""
+    missing = [row["topic_id"] for row in rows if row["topic_id"] and row["topic_id"] not in known]
+    return {**known, **Topic.objects.select_related("parent").in_bulk(missing)}
+
+
+def _topic_outcomes(rows: list[dict], *, topics: dict[int, Topic]) -> list[TopicOutcomes]:
     found = [
         TopicOutcomes(
             topic=topics.get(row["topic_id"]),

@@ -1,20 +1,22 @@
 """Reliability of people on both sides: scores from lapses, punctuality and response time,
 warnings and automatic pauses when lapses cross a threshold, and contesting a pause."""
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 
-from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, DateTimeField, F, Q, QuerySet
 from django.urls import reverse
 
-from headstrt.accounts.models import User
+from headstrt.accounts.models import MentorProfile, User
 from headstrt.accounts.validation import clean_text
 from headstrt.core import clock
 from headstrt.core.errors import DomainError, NotFound, PermissionDenied
+from headstrt.core.statements import field_value, quoted
 from headstrt.messaging.services import notification_send
 from headstrt.reviews.models import MAX_NOTE, LapseKind, NoticeKind, ReliabilityNotice
 from headstrt.scheduling.models import (
@@ -33,6 +35,7 @@ __all__ = [
     "reliability_contested_pauses",
     "reliability_notices_of",
     "reliability_of",
+    "reliability_of_person",
     "reliability_pause_lift",
     "reliability_review",
 ]
@@ -77,7 +80,8 @@ def reliability_of(
 ) -> dict[int, Reliability]:
     """The reliability of each person in ``user_ids`` (everyone gets one: no history scores
     1.0), in five queries however many people are asked about; four without
-    ``response_hours`` (then ``None`` for everyone), which only pages showing it need."""
+    ``response_hours`` (then ``None`` for everyone), which only pages showing it need. One
+    person's alone takes one statement: ``reliability_of_person``."""
     ids = list(set(user_ids))
     if not ids:
         return {}
@@ -114,21 +118,117 @@ def reliability_of(
         .values_list("person_id", "n")
     )
     response = _response_hours(ids, since=since, now=now) if response_hours else {}
-    found = {}
-    for person in ids:
-        counts = lapses[person]
-        weighted = sum(WEIGHTS[kind] * n for kind, n in counts.items() if kind in WEIGHTS)
-        weighted += LATE_JOIN_WEIGHT * late_joins.get(person, 0)
-        found[person] = Reliability(
-            score=max(0.0, 1.0 - weighted / (sessions[person] + 2)),
+    return {
+        person: _reliability(
             sessions=sessions[person],
-            no_shows=counts[ReliabilityKind.NO_SHOW],
-            late_changes=counts[ReliabilityKind.LATE_CANCELLATION]
-            + counts[ReliabilityKind.LATE_RESCHEDULE],
+            lapses=lapses[person],
             late_joins=late_joins.get(person, 0),
             response_hours=response.get(person),
         )
-    return found
+        for person in ids
+    }
+
+
+def reliability_of_person(user_id: int) -> Reliability:
+    """One person's reliability, as ``reliability_of`` works it out, in one statement
+    written once (a mentor's profile shows it on every view): their sessions held as
+    mentee and as mentor, lapses by kind, joins (late ones counted here) and answers to
+    their requests, over the last 90 days."""
+    now = clock.now()
+    since = now - SCORE_WINDOW
+    moment = connection.ops.adapt_datetimefield_value
+    params = [
+        *(user_id, moment(since), moment(now)) * 2,
+        *(user_id, moment(since)),
+        *(user_id, moment(since), moment(now)),
+        *(user_id, moment(since), moment(now)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_person_statement(connection.vendor), params)
+        rows = cursor.fetchall()
+    instant = functools.partial(field_value, Booking, "start")
+    sessions, lapses, late_joins, requests = 0, Counter(), 0, []
+    for tag, n, first, second, third, fourth in rows:
+        if tag == "held":
+            sessions += n
+        elif tag == "joined":
+            joined, start = instant(first), instant(second)
+            late_joins += 1 if joined > start + LATE_JOIN_AFTER else 0
+        elif tag == "request":
+            requests.append((user_id, *map(instant, (first, second, third, fourth))))
+        else:
+            lapses[tag] += n
+    return _reliability(
+        sessions=sessions,
+        lapses=lapses,
+        late_joins=late_joins,
+        response_hours=_median_waits(requests).get(user_id),
+    )
+
+
+@functools.cache
+def _person_statement(vendor: str) -> str:
+    """``reliability_of_person``'s statement, written once per database vendor from the
+    models' names. Rows: (tag: ``held``, a lapse's kind, ``joined`` or ``request``; a count;
+    then four instants: a join's time and its session's start, or a request's creation,
+    confirmation, end and deadline)."""
+    booking, profile, event, attendance = Booking, MentorProfile, ReliabilityEvent, Attendance
+    instant = DateTimeField().db_type(connection)
+
+    def b(name: str) -> str:
+        return f"b.{quoted(booking, name)}"
+
+    held = f"{b('confirmed_at')} IS NOT NULL AND {b('start')} >= %s AND {b('start')} <= %s"
+    of_mentor = (
+        f"JOIN {quoted(profile)} p ON p.{quoted(profile, 'id')} = {b('mentor')}"
+        f" WHERE p.{quoted(profile, 'user')} = %s"
+    )
+    answered = BookingStatus.DECLINED.value
+    unanswered = f"'{BookingStatus.EXPIRED.value}', '{BookingStatus.REQUESTED.value}'"
+    nothing = f"CAST(NULL AS {instant})"
+    return f"""
+        SELECT 'held', COUNT(*), {nothing}, {nothing}, {nothing}, {nothing}
+          FROM {quoted(booking)} b WHERE {b("mentee")} = %s AND {held}
+        UNION ALL
+        SELECT 'held', COUNT(*), NULL, NULL, NULL, NULL
+          FROM {quoted(booking)} b {of_mentor} AND {held}
+        UNION ALL
+        SELECT e.{quoted(event, "kind")}, COUNT(*), NULL, NULL, NULL, NULL
+          FROM {quoted(event)} e
+         WHERE e.{quoted(event, "person")} = %s AND e.{quoted(event, "created_at")} >= %s
+         GROUP BY e.{quoted(event, "kind")}
+        UNION ALL
+        SELECT 'joined', NULL, a.{quoted(attendance, "joined_at")}, {b("start")}, NULL, NULL
+          FROM {quoted(attendance)} a
+          JOIN {quoted(booking)} b ON b.{quoted(booking, "id")} = a.{quoted(attendance, "booking")}
+         WHERE a.{quoted(attendance, "person")} = %s
+           AND {b("start")} >= %s AND {b("start")} <= %s
+        UNION ALL
+        SELECT 'request', NULL, {b("created_at")}, {b("confirmed_at")}, {b("ended_at")},
+               {b("respond_by")}
+          FROM {quoted(booking)} b {of_mentor}
+           AND {b("respond_by")} IS NOT NULL AND {b("created_at")} >= %s
+           AND ({b("confirmed_at")} IS NOT NULL OR {b("status")} = '{answered}'
+                OR ({b("status")} IN ({unanswered}) AND {b("respond_by")} <= %s))
+    """
+
+
+def _reliability(
+    *, sessions: int, lapses: Counter[str], late_joins: int, response_hours: float | None
+) -> Reliability:
+    """The score and counts of a person from their sessions held, lapses by kind and late
+    joins."""
+    weighted = sum(WEIGHTS[kind] * n for kind, n in lapses.items() if kind in WEIGHTS)
+    weighted += LATE_JOIN_WEIGHT * late_joins
+    return Reliability(
+        score=max(0.0, 1.0 - weighted / (sessions + 2)),
+        sessions=sessions,
+        no_shows=lapses[ReliabilityKind.NO_SHOW],
+        late_changes=lapses[ReliabilityKind.LATE_CANCELLATION]
+        + lapses[ReliabilityKind.LATE_RESCHEDULE],
+        late_joins=late_joins,
+        response_hours=response_hours,
+    )
 
 
 def _response_hours(ids: list[int], *, since: datetime, now: datetime) -> dict[int, float]:
@@ -146,6 +246,12 @@ def _response_hours(ids: list[int], *, since: datetime, now: datetime) -> dict[i
         .order_by()
         .values_list("mentor__user_id", "created_at", "confirmed_at", "ended_at", "respond_by")
     )
+    return _median_waits(requests)
+
+
+def _median_waits(requests: Iterable[tuple]) -> dict[int, float]:
+    """Each mentor's median wait in hours over their requests' (mentor's user id, created,
+    confirmed, ended, answer deadline)."""
     waits: dict[int, list[float]] = defaultdict(list)
     for mentor_id, created, confirmed, ended, respond_by in requests:
         answered = confirmed or (ended if ended and ended < respond_by else respond_by)

@@ -14,6 +14,8 @@ from headstrt.scheduling.models import Party
 # review (4.17) never outranks 4.8 stars from 200 reviews (4.78).
 PRIOR_MEAN = 4.0
 PRIOR_WEIGHT = 5
+# Every number of stars a review can give, most first, as a rating's distribution lists them.
+STARS_MOST_FIRST = range(STARS[1], STARS[0] - 1, -1)
 
 
 def bayesian_rating(stars: Sequence[int]) -> float:
@@ -86,17 +88,26 @@ def next_reveals_of(user_ids: Iterable[int], *, party: str, now: datetime) -> di
 
 
 def _rating(rows: list[dict]) -> Rating:
-    distribution = dict.fromkeys(range(STARS[1], STARS[0] - 1, -1), 0)
-    total = 0
+    distribution = dict.fromkeys(STARS_MOST_FIRST, 0)
     for row in rows:
         distribution[row["stars"]] = row["n"]
-        total += row["stars"] * row["n"]
+    return rating_from(
+        distribution,
+        sums={aspect: sum(row[f"{aspect}_sum"] or 0 for row in rows) for aspect in ASPECTS},
+        counts={aspect: sum(row[f"{aspect}_n"] for row in rows) for aspect in ASPECTS},
+    )
+
+
+def rating_from(
+    distribution: dict[int, int], *, sums: dict[str, int], counts: dict[str, int]
+) -> Rating:
+    """The rating of reviews that gave each number of stars as ``distribution`` (5 down to
+    1) and rated each aspect ``counts`` times for ``sums`` stars in all."""
+    total = sum(stars * n for stars, n in distribution.items())
     count = sum(distribution.values())
-    aspects = {}
-    for aspect in ASPECTS:
-        rated = sum(row[f"{aspect}_n"] for row in rows)
-        summed = sum(row[f"{aspect}_sum"] or 0 for row in rows)
-        aspects[aspect] = summed / rated if rated else None
+    aspects = {
+        aspect: sums[aspect] / counts[aspect] if counts[aspect] else None for aspect in ASPECTS
+    }
     average = (PRIOR_WEIGHT * PRIOR_MEAN + total) / (PRIOR_WEIGHT + count)
     return Rating(average=average, count=count, distribution=distribution, aspects=aspects)
 

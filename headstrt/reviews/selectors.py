@@ -1,15 +1,19 @@
 """Reads of reviews, each for who may see it: blind reviews stay with their authors until the
 reveal, private notes with their authors and staff."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from headstrt.accounts.models import User
 from headstrt.core import clock
 from headstrt.core.errors import NotFound
-from headstrt.reviews.models import Review, ReviewReport
+from headstrt.core.statements import instance_of, quoted
+from headstrt.reviews.models import ASPECTS, Review, ReviewReport
+from headstrt.reviews.reputation import STARS_MOST_FIRST, Rating, rating_from
 from headstrt.scheduling.models import Booking, BookingStatus, Party
 from headstrt.scheduling.selectors import booking_get_for_participant
 
@@ -116,6 +120,93 @@ def reviews_visible_of(subject_id: int, *, party: str | None = None) -> QuerySet
     if party is not None:
         reviews = reviews.filter(subject_party=party)
     return reviews.select_related("author", "booking").order_by("-reveal_at", "-id")
+
+
+@dataclass(frozen=True)
+class Reputation:
+    """A mentor's rating (``None`` without visible reviews), their latest visible reviews,
+    newest first, and whether they have more."""
+
+    rating: Rating | None
+    latest: list[Review]
+    more: bool
+
+
+def mentor_reputation(user_id: int, *, latest: int) -> Reputation:
+    """What a mentor's profile shows of their reviews, in one statement written once (the
+    profile is among the most viewed pages): their ``latest`` visible reviews, newest first,
+    with their authors' names, each row also carrying the rating's counts and sums over all
+    their visible reviews (window aggregates, taken before the rows are cut)."""
+    params = [
+        user_id,
+        Party.MENTOR.value,
+        connection.ops.adapt_datetimefield_value(clock.now()),
+        latest + 1,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_reputation_statement(connection.vendor), params)
+        rows = cursor.fetchall()
+    if not rows:
+        return Reputation(rating=None, latest=[], more=False)
+    reviews = []
+    author_end = len(_REVIEW_FIELDS) + len(_AUTHOR_FIELDS)
+    for row in rows[:latest]:
+        review = instance_of(Review, _REVIEW_FIELDS, row[: len(_REVIEW_FIELDS)])
+        review.author = instance_of(User, _AUTHOR_FIELDS, row[len(_REVIEW_FIELDS) : author_end])
+        reviews.append(review)
+    totals = iter(rows[0][author_end:])
+    distribution = {stars: next(totals) for stars in STARS_MOST_FIRST}
+    sums, counts = {}, {}
+    for aspect in ASPECTS:
+        sums[aspect], counts[aspect] = next(totals) or 0, next(totals)
+    rating = rating_from(distribution, sums=sums, counts=counts)
+    return Reputation(rating=rating, latest=reviews, more=len(rows) > latest)
+
+
+# What a profile's reviews show of each review (never the author's private note) and its
+# author; the rest loads if read.
+_REVIEW_FIELDS = (
+    "id",
+    "public_id",
+    "author_id",
+    "stars",
+    "preparation",
+    "clarity",
+    "respect",
+    "text",
+    "reveal_at",
+)
+_AUTHOR_FIELDS = ("id", "public_id", "display_name")
+
+
+@functools.cache
+def _reputation_statement(vendor: str) -> str:
+    """``mentor_reputation``'s statement, written once per database vendor from the models'
+    names. Columns: the review's, its author's, then how many reviews gave each number of
+    stars (5 down to 1) and each aspect's sum and count."""
+
+    def r(name: str) -> str:
+        return f"r.{quoted(Review, name)}"
+
+    columns = [
+        *(r(name) for name in _REVIEW_FIELDS),
+        *(f"u.{quoted(User, name)}" for name in _AUTHOR_FIELDS),
+        *(
+            f"SUM(CASE WHEN {r('stars')} = {stars} THEN 1 ELSE 0 END) OVER ()"
+            for stars in STARS_MOST_FIRST
+        ),
+    ]
+    for aspect in ASPECTS:
+        columns += [f"SUM({r(aspect)}) OVER ()", f"COUNT({r(aspect)}) OVER ()"]
+    return f"""
+        SELECT {", ".join(columns)}
+          FROM {quoted(Review)} r
+          JOIN {quoted(User)} u ON u.{quoted(User, "id")} = {r("author")}
+         WHERE {r("subject")} = %s AND {r("subject_party")} = %s
+           AND {r("reveal_at")} <= %s AND {r("hidden_at")} IS NULL
+         ORDER BY {r("reveal_at")} DESC, {r("id")} DESC
+         LIMIT %s
+    """
 
 
 def reviews_written_by(author: User) -> QuerySet[Review]:

@@ -179,7 +179,7 @@ def _mentor_for_slots_sql(vendor: str) -> str:
 
 def mentor_get_for_slots(*, public_id: str) -> MentorProfile:
     """A listed mentor with what their slots read of their person and scheduling policy, in
-    one query (their calendar and busy time: ``mentor_slot_reads``); their other fields load
+    one query (their calendar and busy time: ``slot_reads_of_mentors``); their other fields load
     when first read. Others do not exist here."""
     if not isinstance(public_id, str):
         raise NotFound("No such mentor.")
@@ -202,13 +202,15 @@ def mentor_get_for_slots(*, public_id: str) -> MentorProfile:
 
 
 @functools.cache
-def _slot_reads_sql(vendor: str) -> str:
-    """``mentor_slot_reads``'s one statement, written once per database vendor from the
-    models' table and column names. Rows: (kind, weekday or minutes, date, start time,
-    end time, start instant, end instant)."""
+def _slot_reads_sql(vendor: str, mentors: int) -> str:
+    """``slot_reads_of_mentors``'s one statement for ``mentors`` mentors, written once per
+    database vendor and count from the models' table and column names. Rows: (kind, mentor
+    profile id or, for time taken as a mentee, user id, weekday or minutes, date, start
+    time, end time, start instant, end instant)."""
     rule, exception, offer = AvailabilityRule, AvailabilityException, SessionOffer
     statuses = ", ".join(f"'{status}'" for status in OCCUPYING)
     held, requested = BookingStatus.HELD.value, BookingStatus.REQUESTED.value
+    some = ", ".join(["%s"] * mentors)
     # The first select names each column's type, for the databases that want one.
     day = DateField().db_type(connection)
     instant = DateTimeField().db_type(connection)
@@ -219,32 +221,40 @@ def _slot_reads_sql(vendor: str) -> str:
     def g(name: str) -> str:
         return quoted(GroupSession, name)
 
-    return f"""
-        SELECT 'rule', {quoted(rule, "weekday")}, CAST(NULL AS {day}), {quoted(rule, "start")},
-               {quoted(rule, "end")}, CAST(NULL AS {instant}), CAST(NULL AS {instant})
-          FROM {quoted(rule)} WHERE {quoted(rule, "mentor")} = %s
-        UNION ALL
-        SELECT 'exception', NULL, {quoted(exception, "date")}, {quoted(exception, "start")},
-               {quoted(exception, "end")}, NULL, NULL
-          FROM {quoted(exception)}
-         WHERE {quoted(exception, "mentor")} = %s AND {quoted(exception, "date")} >= %s
-        UNION ALL
-        SELECT 'offer', {quoted(offer, "minutes")}, NULL, NULL, NULL, NULL, NULL
-          FROM {quoted(offer)} WHERE {quoted(offer, "mentor")} = %s
-        UNION ALL
-        SELECT 'busy', NULL, NULL, NULL, NULL, {b("start")}, {b("end")}
-          FROM {quoted(Booking)}
-         WHERE ({b("mentee")} = %s OR ({b("mentor")} = %s AND {b("group")} IS NULL))
+    # A booking takes time that counts, in the window: one side at a time, so each uses
+    # its (person, start) index.
+    booked = f"""
            AND {b("status")} IN ({statuses})
            AND NOT ({b("status")} = '{held}' AND {b("held_until")} IS NOT NULL
                     AND {b("held_until")} <= %s)
            AND NOT ({b("status")} = '{requested}' AND {b("respond_by")} IS NOT NULL
                     AND {b("respond_by")} <= %s)
-           AND {b("start")} < %s AND {b("start")} >= %s
+           AND {b("start")} < %s AND {b("start")} >= %s"""
+    return f"""
+        SELECT 'rule', {quoted(rule, "mentor")}, {quoted(rule, "weekday")},
+               CAST(NULL AS {day}), {quoted(rule, "start")}, {quoted(rule, "end")},
+               CAST(NULL AS {instant}), CAST(NULL AS {instant})
+          FROM {quoted(rule)} WHERE {quoted(rule, "mentor")} IN ({some})
         UNION ALL
-        SELECT 'busy', NULL, NULL, NULL, NULL, {g("start")}, {g("end")}
+        SELECT 'exception', {quoted(exception, "mentor")}, NULL, {quoted(exception, "date")},
+               {quoted(exception, "start")}, {quoted(exception, "end")}, NULL, NULL
+          FROM {quoted(exception)}
+         WHERE {quoted(exception, "mentor")} IN ({some}) AND {quoted(exception, "date")} >= %s
+        UNION ALL
+        SELECT 'offer', {quoted(offer, "mentor")}, {quoted(offer, "minutes")},
+               NULL, NULL, NULL, NULL, NULL
+          FROM {quoted(offer)} WHERE {quoted(offer, "mentor")} IN ({some})
+        UNION ALL
+        SELECT 'mentee', {b("mentee")}, NULL, NULL, NULL, NULL, {b("start")}, {b("end")}
+          FROM {quoted(Booking)} WHERE {b("mentee")} IN ({some}) {booked}
+        UNION ALL
+        SELECT 'mentor', {b("mentor")}, NULL, NULL, NULL, NULL, {b("start")}, {b("end")}
+          FROM {quoted(Booking)}
+         WHERE {b("mentor")} IN ({some}) AND {b("group")} IS NULL {booked}
+        UNION ALL
+        SELECT 'mentor', {g("mentor")}, NULL, NULL, NULL, NULL, {g("start")}, {g("end")}
           FROM {quoted(GroupSession)}
-         WHERE {g("mentor")} = %s AND {g("status")} = '{GroupSessionStatus.OPEN.value}'
+         WHERE {g("mentor")} IN ({some}) AND {g("status")} = '{GroupSessionStatus.OPEN.value}'
            AND {g("start")} < %s AND {g("start")} >= %s
     """
 
@@ -255,48 +265,64 @@ def _busy_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return start - timedelta(days=8), end + timedelta(days=8)
 
 
-def mentor_slot_reads(
-    *, mentor: MentorProfile, since: date, start: datetime, end: datetime, now: datetime
-) -> tuple[Availability, list[tuple[datetime, datetime]]]:
-    """The mentor's availability for slots from ``since`` on (weekly rules, the date
-    exceptions from ``since``, offered lengths; the policy is read with
-    ``mentor_get_for_slots``) and their busy time for slots between ``start`` and ``end``
-    (as ``busy_intervals`` reads it), in one statement."""
+def slot_reads_of_mentors(
+    *, mentors: Sequence[MentorProfile], since: date, start: datetime, end: datetime, now: datetime
+) -> dict[int, tuple[Availability, list[tuple[datetime, datetime]]]]:
+    """Each mentor's availability for slots from ``since`` on (weekly rules, the date
+    exceptions from ``since``, offered lengths, the policy read with the mentor) and their
+    busy time for slots between ``start`` and ``end`` (as ``busy_intervals`` reads it),
+    keyed by profile id, in one statement."""
+    if not mentors:
+        return {}
     busy_start, busy_end = _busy_window(start, end)
     ops = connection.ops
     moment = ops.adapt_datetimefield_value
+    profiles = [mentor.pk for mentor in mentors]
+    people = [mentor.user_id for mentor in mentors]
+    booked = [moment(now), moment(now), moment(busy_end), moment(busy_start - _LONGEST_SESSION)]
     params = [
-        *(mentor.pk, mentor.pk, ops.adapt_datefield_value(since), mentor.pk),
-        *(mentor.user_id, mentor.pk, moment(now), moment(now)),
+        *profiles,
+        *profiles,
+        ops.adapt_datefield_value(since),
+        *profiles,
+        *people,
+        *booked,
+        *profiles,
+        *booked,
+        *profiles,
         *(moment(busy_end), moment(busy_start - _LONGEST_SESSION)),
-        *(mentor.pk, moment(busy_end), moment(busy_start - _LONGEST_SESSION)),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_slot_reads_sql(connection.vendor), params)
+        cursor.execute(_slot_reads_sql(connection.vendor, len(mentors)), params)
         rows = cursor.fetchall()
     # Values as the ORM gives them (SQLite gives text from a union's columns).
     clock = functools.partial(field_value, AvailabilityRule, "start")
     instant = functools.partial(field_value, Booking, "start")
-    rules, exceptions, offered, busy = [], [], [], []
-    for kind, number, day, start_time, end_time, busy_from, busy_to in rows:
+    profile_of = {mentor.user_id: mentor.pk for mentor in mentors}
+    rules, exceptions, offered, busy = ({pk: [] for pk in profiles} for _ in range(4))
+    for kind, owner, number, day, start_time, end_time, busy_from, busy_to in rows:
         if kind == "rule":
-            rules.append((number, clock(start_time), clock(end_time)))
+            rules[owner].append((number, clock(start_time), clock(end_time)))
         elif kind == "exception":
-            exceptions.append(
-                (
-                    field_value(AvailabilityException, "date", day),
-                    clock(start_time),
-                    clock(end_time),
-                )
-            )
+            day = field_value(AvailabilityException, "date", day)
+            exceptions[owner].append((day, clock(start_time), clock(end_time)))
         elif kind == "offer":
-            offered.append(number)
-        else:
-            busy.append((instant(busy_from), instant(busy_to)))
-    availability = availability_from(
-        mentor=mentor, rules=rules, exceptions=exceptions, offered=offered
-    )
-    return availability, busy
+            offered[owner].append(number)
+        else:  # time taken as a mentee is keyed by the person, as a mentor by the profile
+            profile = profile_of[owner] if kind == "mentee" else owner
+            busy[profile].append((instant(busy_from), instant(busy_to)))
+    return {
+        mentor.pk: (
+            availability_from(
+                mentor=mentor,
+                rules=rules[mentor.pk],
+                exceptions=exceptions[mentor.pk],
+                offered=offered[mentor.pk],
+            ),
+            busy[mentor.pk],
+        )
+        for mentor in mentors
+    }
 
 
 def mentor_slots(
@@ -308,9 +334,9 @@ def mentor_slots(
         return []
     # Two days' margin: the mentor's dates run up to a day behind UTC, and a range of the
     # day before may reach into the window.
-    availability, busy = mentor_slot_reads(
-        mentor=mentor, since=start.date() - timedelta(days=2), start=start, end=end, now=now
-    )
+    availability, busy = slot_reads_of_mentors(
+        mentors=[mentor], since=start.date() - timedelta(days=2), start=start, end=end, now=now
+    )[mentor.pk]
     return slots_compute(availability, minutes=minutes, start=start, end=end, now=now, busy=busy)
 
 
@@ -358,6 +384,7 @@ def mentor_next_free_slot(
     minutes: int | None = None,
     now: datetime,
     busy: Sequence[tuple[datetime, datetime]] | None = None,
+    availability: Availability | None = None,
     after: datetime | None = None,
     before: datetime | None = None,
 ) -> datetime | None:
@@ -365,12 +392,13 @@ def mentor_next_free_slot(
     offered length; ``None`` when nothing is free within the horizon or nothing is offered.
 
     ``after`` and ``before`` narrow the search to a window (a mentee's "between these
-    dates"). ``busy`` may carry the mentor's busy intervals when the caller fetched them in
-    bulk (see ``next_free_slot_window``). A paused mentor has none.
+    dates"). ``busy`` and ``availability`` may carry the mentor's busy intervals and
+    calendar when the caller read them in bulk (``next_free_slot_reads``). A paused mentor
+    has none.
     """
     if person_is_paused(mentor.user, now=now):
         return None
-    availability = mentor_availability(mentor)
+    availability = availability or mentor_availability(mentor)
     if minutes is None:
         if not availability.offered_minutes:
             return None
@@ -399,6 +427,21 @@ def next_free_slot_window(now: datetime) -> dict[str, datetime]:
     """The span of busy time ``mentor_next_free_slot`` needs: the longest horizon plus the
     week either side over which caps count."""
     return {"start": now - timedelta(days=8), "end": now + timedelta(days=MAX_HORIZON_DAYS + 8)}
+
+
+def next_free_slot_reads(
+    mentors: Sequence[MentorProfile], *, now: datetime
+) -> dict[int, tuple[Availability, list[tuple[datetime, datetime]]]]:
+    """What ``mentor_next_free_slot`` reads of each of ``mentors`` (read with their person
+    and policy), in one statement: their calendar and their busy time over the longest
+    horizon."""
+    return slot_reads_of_mentors(
+        mentors=mentors,
+        since=now.date() - timedelta(days=2),
+        start=now,
+        end=now + timedelta(days=MAX_HORIZON_DAYS),
+        now=now,
+    )
 
 
 def booking_get_for_participant(*, booking_id: str, user: User) -> Booking:

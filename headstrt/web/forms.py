@@ -3,10 +3,11 @@
 import zoneinfo
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator, normalize_choices
 from django.utils.dateparse import parse_datetime
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
@@ -71,33 +72,56 @@ def language_choices(languages: Iterable[Language]) -> list[tuple[str, str]]:
     return [(language.code, language.name) for language in languages]
 
 
+class OptionList(BaseChoiceIterator):
+    """Choices normalised once and written once as ``<option>``s, so that a long list kept
+    for reuse is neither normalised again when set on a field nor written again by each
+    ``LongSelect`` that shows it."""
+
+    def __init__(self, choices):
+        self.choices = normalize_choices(choices)
+        self.options = "".join(self._written())
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def selecting(self, values: list[str]) -> str:
+        """The options with the first one whose value is among ``values`` selected (one at
+        most, as Django's Select does)."""
+        tags = (f'<option value="{escape(value)}">' for value in values)
+        # Values and texts are escaped, so a tag is found only where its option starts.
+        found = [(at, tag) for tag in tags if (at := self.options.find(tag)) >= 0]
+        if not found:
+            return self.options
+        at, tag = min(found)
+        end = at + len(tag) - 1
+        return f"{self.options[:end]} selected{self.options[end:]}"
+
+    def _written(self):
+        for group, label in self.choices:
+            if isinstance(label, (list, tuple)):
+                options = "".join(self._option(value, text) for value, text in label)
+                yield f'<optgroup label="{escape(group)}">{options}</optgroup>'
+            else:
+                yield self._option(group, label)
+
+    @staticmethod
+    def _option(value, text) -> str:
+        value = "" if value is None else str(value)
+        return f'<option value="{escape(value)}">{conditional_escape(text)}</option>'
+
+
 class LongSelect(forms.Select):
     """A ``<select>`` of hundreds of options (topics, languages, currencies) written in one
-    pass over its choices: Django builds a dictionary per option and renders each through a
-    template of its own, which costs a page tens of milliseconds. Options carry no
-    attributes of their own; the first option whose value matches is selected."""
+    pass over its choices, or taken as written from an ``OptionList``: Django builds a
+    dictionary per option and renders each through a template of its own, which costs a
+    page tens of milliseconds. Options carry no attributes of their own; the first option
+    whose value matches is selected."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        wanted = set(self.format_value(value))
-        parts = []
-        for group, label in self.choices:
-            options = label if isinstance(label, (list, tuple)) else [(group, label)]
-            rendered = []
-            for option, text in options:
-                option = "" if option is None else str(option)
-                selected = option in wanted
-                if selected:
-                    wanted = set()  # one option selected at most, as Django's Select does
-                rendered.append(
-                    f'<option value="{escape(option)}"{" selected" if selected else ""}>'
-                    f"{conditional_escape(text)}</option>"
-                )
-            if options is label:
-                parts.append(f'<optgroup label="{escape(group)}">{"".join(rendered)}</optgroup>')
-            else:
-                parts += rendered
+        choices = self.choices if isinstance(self.choices, OptionList) else OptionList(self.choices)
         attributes = flatatt({**self.build_attrs(self.attrs, attrs), "name": name})
-        return mark_safe(f"<select{attributes}>{''.join(parts)}</select>")
+        options = choices.selecting(self.format_value(value))
+        return mark_safe(f"<select{attributes}>{options}</select>")
 
 
 class DomainForm(forms.Form):
@@ -455,16 +479,35 @@ class DirectoryFilterForm(DomainForm):
     currency = forms.ChoiceField(label="Currency", required=False, widget=LongSelect)
     page = forms.IntegerField(required=False, min_value=1)
 
-    def __init__(self, data, *, topics: Iterable[Topic], languages: Iterable[Language]):
+    def __init__(self, data, *, topics: Iterable[tuple], languages: Iterable[tuple]):
+        """``topics`` and ``languages`` are rows (``topic_rows``, ``language_rows``), compared
+        by value: not models, which compare by primary key only, so a renamed topic would
+        keep its old name."""
         if not data.get("currency"):
             data = data.copy()
             data["currency"] = "EUR"
         super().__init__(data)
-        self.fields["topic"].choices = [("", "Any topic")] + topic_choices(
-            topics, whole_categories=True
-        )
-        self.fields["language"].choices = [("", "Any language")] + language_choices(languages)
-        self.fields["currency"].choices = [(code, code) for code in currency_codes()]
+        self.fields["topic"].choices = _directory_topic_options(tuple(topics))
+        self.fields["language"].choices = _directory_language_options(tuple(languages))
+        self.fields["currency"].choices = _currency_options()
+
+
+# The directory's long lists, kept per process and keyed by the rows they are made from:
+# a change of the taxonomy or of the languages makes new rows, so it shows at once.
+@lru_cache(maxsize=4)
+def _directory_topic_options(topics: tuple) -> OptionList:
+    return OptionList([("", "Any topic")] + topic_choices(topics, whole_categories=True))
+
+
+@lru_cache(maxsize=4)
+def _directory_language_options(languages: tuple) -> OptionList:
+    return OptionList([("", "Any language")] + language_choices(languages))
+
+
+@cache
+def _currency_options() -> OptionList:
+    # as lasting as the currencies themselves (``currencies`` is read once per process)
+    return OptionList([(code, code) for code in currency_codes()])
 
 
 class LocalDateTimeInput(forms.DateTimeInput):

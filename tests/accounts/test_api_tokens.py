@@ -131,3 +131,18 @@ def test_people_list_only_their_own_tokens():
     services.api_token_create(user=other, name="Theirs")
 
     assert list(selectors.api_tokens_for_owner(user=owner)) == [mine]
+
+
+def test_the_person_a_token_authenticates_is_read_whole_as_the_orm_reads_them():
+    user = UserFactory(time_zone="Asia/Kathmandu")
+    _, raw_key = services.api_token_create(user=user, name="Script")
+
+    person = services.api_token_authenticate(raw_key=raw_key)
+
+    stored = type(user).objects.get(pk=user.pk)
+    fields = type(user)._meta.concrete_fields
+    assert [getattr(person, field.attname) for field in fields] == [
+        getattr(stored, field.attname) for field in fields
+    ]
+    assert person.date_joined.tzinfo is not None
+    assert person.get_deferred_fields() == set()

@@ -21,7 +21,7 @@ TUESDAY_10 = datetime(2030, 3, 5, 9, 0, tzinfo=UTC)
 moment = frozen_at(NOW)
 
 # Each includes the token; the emails and reminders are queued, never sent in the request.
-PINNED = {"hold": 17, "pay": 60, "conversation_open": 16, "message": 18}
+PINNED = {"hold": 16, "pay": 50, "conversation_open": 15, "message": 16}
 
 
 def test_each_step_of_a_booking_costs_a_pinned_number_of_queries(client):

@@ -167,6 +167,25 @@ def test_an_offset_start_is_the_same_instant_and_answers_in_utc(api, mentor):
     assert body["price"]["minor"] == 7000
 
 
+def test_a_hold_answers_what_reading_it_again_would(api, person, mentor):
+    situation = SituationFactory(mentee=person)
+    response = api.post(
+        "/bookings/holds",
+        {
+            "mentor": mentor.user.public_id,
+            "start": "2030-03-05T10:00:00+01:00",  # TUESDAY_10, given with an offset
+            "minutes": 60,
+            "situation": situation.public_id,
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    held = response.json()
+    assert held == api.get(f"/bookings/{held['id']}").json()
+    assert held["start"] == "2030-03-05T09:00:00Z" and held["price"]["minor"] == 7000
+    assert held["situation"] == situation.public_id
+
+
 def test_hold_then_checkout(api, person, free_mentor, moment):
     situation = SituationFactory(mentee=person)
     response = api.post(

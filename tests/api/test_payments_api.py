@@ -110,6 +110,7 @@ def test_paying_confirms_the_session_and_puts_the_price_in_escrow(api, person, m
     body = response.json()
     assert body["id"] == booking.public_id and body["status"] == "confirmed"
     assert body["objective"] == OBJECTIVE and body["price"]["minor"] == 4000
+    assert body == api.get(f"/bookings/{booking.public_id}").json()  # as read afresh
     escrow = LedgerAccount.objects.get(kind="escrow", booking_ref=booking.public_id)
     assert escrow.balance_minor == 4000
     after = api.get(f"/bookings/{booking.public_id}/price").json()

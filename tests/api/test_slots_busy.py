@@ -19,8 +19,8 @@ from headstrt.scheduling.selectors import (
     busy_intervals,
     mentor_free_slots,
     mentor_get_for_slots,
-    mentor_slot_reads,
     mentor_slots,
+    slot_reads_of_mentors,
 )
 from headstrt.scheduling.slots import mentor_availability
 from tests.clock import frozen_at
@@ -49,18 +49,31 @@ def test_the_one_statement_reads_the_busy_time_busy_intervals_reads(frozen):
     book(other, mentor.user, start=TUESDAY_9 + timedelta(hours=2))  # the mentor as mentee
     group = group_offer(mentor)
     seat_book(group)  # a seat: the mentor's time is the group's
-    book(paris_mentor(name="Ana", email="ana@example.org"), UserFactory())  # not theirs
+    ana = paris_mentor(name="Ana", email="ana@example.org")
+    book(ana, UserFactory())  # not theirs
 
-    _, busy = mentor_slot_reads(mentor=mentor, since=NOW.date(), now=NOW, **WINDOW)
-
-    expected = busy_intervals(
-        user=mentor.user,
-        start=NOW - timedelta(days=8),
-        end=WINDOW["end"] + timedelta(days=8),
-        now=NOW,
+    reads = slot_reads_of_mentors(mentors=[mentor], since=NOW.date(), now=NOW, **WINDOW)
+    _, busy = reads[mentor.pk]
+    # Read together, each mentor gets their own busy time: the session between two of them
+    # counts for both, as mentor and as mentee.
+    together = slot_reads_of_mentors(
+        mentors=[mentor, other, ana], since=NOW.date(), now=NOW, **WINDOW
     )
+
+    def expected(person):
+        return busy_intervals(
+            user=person.user,
+            start=NOW - timedelta(days=8),
+            end=WINDOW["end"] + timedelta(days=8),
+            now=NOW,
+        )
+
     assert len(busy) == 4
-    assert sorted(busy) == sorted(expected)
+    assert sorted(busy) == sorted(expected(mentor))
+    for person in (mentor, other, ana):
+        assert sorted(together[person.pk][1]) == sorted(expected(person))
+        assert together[person.pk][0] == mentor_availability(person)
+    assert len(together[other.pk][1]) == 1
 
 
 def test_a_hold_takes_its_slot_at_once_and_gives_it_back_when_it_lapses(anonymous, frozen):
@@ -127,13 +140,10 @@ def test_cancelled_lapsed_and_out_of_window_bookings_leave_the_time_free():
     booking(mentor, mentee, NOW - timedelta(days=8, hours=3), BookingStatus.CONFIRMED)
     end = NOW + timedelta(days=14)
 
-    _, busy = mentor_slot_reads(
-        mentor=mentor_get_for_slots(public_id=mentor.user.public_id),
-        since=NOW.date(),
-        start=EXACT_NOW,
-        end=end,
-        now=EXACT_NOW,
-    )
+    found = mentor_get_for_slots(public_id=mentor.user.public_id)
+    _, busy = slot_reads_of_mentors(
+        mentors=[found], since=NOW.date(), start=EXACT_NOW, end=end, now=EXACT_NOW
+    )[mentor.pk]
 
     assert sorted(start for start, _ in busy) == sorted(busy_starts)
     assert all(start.tzinfo is not None and stop.tzinfo is not None for start, stop in busy)
@@ -163,7 +173,9 @@ def test_a_day_off_and_a_ranged_exception_shape_the_slots_as_the_orm_reads_them(
     start, end = EXACT_NOW, NOW + timedelta(days=14)
     since = start.date() - timedelta(days=2)
 
-    availability, _ = mentor_slot_reads(mentor=found, since=since, start=start, end=end, now=start)
+    availability, _ = slot_reads_of_mentors(
+        mentors=[found], since=since, start=start, end=end, now=start
+    )[mentor.pk]
     slots = mentor_slots(mentor=found, minutes=30, start=start, end=end, now=start)
 
     orm = mentor_availability(MentorProfile.objects.get(pk=mentor.pk))

@@ -12,6 +12,7 @@ from django.db import OperationalError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
+from headstrt.accounts.models import User
 from headstrt.operations import health
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/12"
@@ -145,7 +146,8 @@ def redis_available():
         pytest.skip("Redis is not running on 127.0.0.1:6379")
 
 
-def test_a_postgresql_database_that_does_not_answer_fails_the_connection_within_seconds():
+def postgresql_options(**environment) -> str:
+    """The database OPTIONS the settings give a PostgreSQL DATABASE_URL, in a fresh process."""
     loaded = subprocess.run(
         [
             sys.executable,
@@ -157,14 +159,38 @@ def test_a_postgresql_database_that_does_not_answer_fails_the_connection_within_
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "headstrt.settings",
             "DATABASE_URL": "postgresql://app@db.internal:5432/headstrt?sslmode=require",
+            **environment,
         },
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    options = loaded.stdout.strip()
+    return loaded.stdout.strip()
+
+
+def test_a_postgresql_database_that_does_not_answer_fails_the_connection_within_seconds():
+    options = postgresql_options()
     assert "'connect_timeout': 3" in options and "'sslmode': 'require'" in options
+
+
+def test_statements_are_prepared_unless_a_transaction_pooler_stands_between():
+    options = postgresql_options(HEADSTRT_DB_TRANSACTION_POOLING="0")
+    assert "'server_side_binding': True" in options and "'prepare_threshold': 5" in options
+    pooled = postgresql_options(HEADSTRT_DB_TRANSACTION_POOLING="1")
+    assert "'prepare_threshold': None" in pooled
+
+
+@pytest.mark.django_db
+def test_a_statement_a_connection_runs_again_and_again_is_prepared_once_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(6):
+        assert not User.objects.filter(email="nobody@example.org").exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert any("nobody" not in text and "accounts_user" in text for text in prepared)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,6 +5,7 @@ database: it migrates, collects the static files, forks its workers, serves, log
 Django's logging and stops cleanly on SIGTERM.
 """
 
+import gc
 import json
 import subprocess
 import time
@@ -232,6 +233,25 @@ def test_an_exited_worker_is_forgotten_by_the_metrics(monkeypatch):
     gunicorn_config(ServerOptions())["child_exit"](None, Worker())
 
     assert exited == [4321]
+
+
+@pytest.fixture
+def collector():
+    """The garbage collector's settings, put back afterwards."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+def test_a_worker_forks_with_the_loaded_objects_frozen_and_collects_less_often(collector):
+    gc.set_threshold(700, 10, 10)
+
+    gunicorn_config(ServerOptions())["pre_fork"](None, None)
+
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == (server.GC_YOUNGEST_THRESHOLD, 10, 10)
+    assert server.GC_YOUNGEST_THRESHOLD > 700
 
 
 @pytest.fixture

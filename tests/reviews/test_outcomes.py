@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from headstrt.accounts.models import Topic
 from headstrt.core.errors import DomainError
 from headstrt.messaging.models import Notification
 from headstrt.reviews import outcomes
@@ -274,6 +275,36 @@ def test_rates_are_bayesian_per_mentor_and_per_topic(frozen, mentor):
     assert by_topic.rate == pytest.approx((1.8 + 1.5) / 5)
     assert outcomes.outcome_rate_of(tallies, topic=salary).count == 1
     assert outcomes.outcome_rate_of(tallies, topic=parenting) is None
+
+
+def test_a_mentors_outcomes_are_the_rates_overall_and_by_topic_in_one_query(
+    frozen, mentor, django_assert_num_queries
+):
+    assert outcomes.mentor_outcomes(mentor=mentor) == outcomes.MentorOutcomes(None, [])
+    career = TopicFactory(name="Career", slug="career")
+    salary = TopicFactory(name="Salary", slug="salary", parent=career)
+    for result, held, topic in [
+        ("reached", "", salary),
+        ("reached", "partly", career),
+        ("reached", "not_held", None),
+        ("partly", "held", career),
+        ("partly", "not_held", salary),
+        ("not_reached", "", None),
+        ("", "", career),
+    ]:
+        answered_outcome(mentor, result=result, held=held, topic=topic)
+    known = list(Topic.objects.select_related("parent").order_by("pk"))
+
+    with django_assert_num_queries(1):
+        found = outcomes.mentor_outcomes(mentor=mentor, known_topics=known)
+
+    assert found.overall == outcomes.outcome_rates([mentor.pk])[mentor.pk]
+    assert found.topics == outcomes.outcome_rates_by_topic(mentor=mentor)
+    assert [item.topic for item in found.topics] == [career, salary, None]
+    # Topics not given are read, with their parents.
+    with django_assert_num_queries(2):
+        again = outcomes.mentor_outcomes(mentor=mentor, known_topics=known[:1])
+    assert again == found and again.topics[1].topic.path == "Career › Salary"
 
 
 def test_mentors_without_answers_are_absent(frozen, mentor):

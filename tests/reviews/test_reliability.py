@@ -355,6 +355,7 @@ def test_a_person_without_history_scores_one(frozen, mentee):
     found = reliability.reliability_of([mentee.pk])[mentee.pk]
 
     assert found == reliability.Reliability(1.0, 0, 0, 0, 0, None)
+    assert reliability.reliability_of_person(mentee.pk) == found
 
 
 def test_the_score_weighs_lapses_against_sessions(frozen, mentee):
@@ -372,6 +373,7 @@ def test_the_score_weighs_lapses_against_sessions(frozen, mentee):
 
     assert (found.sessions, found.no_shows, found.late_changes) == (6, 1, 2)
     assert found.score == pytest.approx(1 - (1 + 0.5 + 0.25) / (6 + 2))
+    assert reliability.reliability_of_person(mentee.pk) == found
     # The mentor's side counts for the mentor.
     assert reliability.reliability_of([mentor.user_id])[mentor.user_id].sessions == 6
 
@@ -395,6 +397,7 @@ def test_joining_more_than_5_minutes_late_counts(frozen, mentee):
 
     assert found.late_joins == 1
     assert found.score == pytest.approx(1 - 0.25 / 4)
+    assert reliability.reliability_of_person(mentee.pk) == found
 
 
 def test_response_time_is_the_median_with_expired_requests_counting_the_window(
@@ -412,6 +415,7 @@ def test_response_time_is_the_median_with_expired_requests_counting_the_window(
     found = reliability.reliability_of([mentor.user_id])[mentor.user_id]
 
     assert found.response_hours == pytest.approx((3 + 48) / 2)
+    assert reliability.reliability_of_person(mentor.user_id) == found
 
 
 def test_reliability_of_many_people_takes_a_bounded_number_of_queries(
@@ -426,6 +430,39 @@ def test_reliability_of_many_people_takes_a_bounded_number_of_queries(
         found = reliability.reliability_of([person.pk for person in people])
 
     assert len(found) == 10 and all(item.no_shows == 1 for item in found.values())
+
+
+def test_one_persons_reliability_is_the_bulk_reads_in_one_query(
+    frozen, mentor, mentee, django_assert_num_queries
+):
+    scheduling.scheduling_policy_save(user=mentor.user, confirmation="request")
+    answered, declined = book(mentor, mentee), book(mentor, UserFactory(), start=TUESDAY_9 + WEEK)
+    Booking.objects.filter(pk__in=[answered.pk, declined.pk]).update(created_at=frozen.now)
+    frozen.move(hours=2)
+    scheduling.booking_accept(mentor=mentor.user, booking_id=answered.public_id)
+    scheduling.booking_decline(mentor=mentor.user, booking_id=declined.public_id)
+    sessions = [done_booking(mentor, mentee, start=frozen.now - timedelta(days=n)) for n in (1, 2)]
+    old = done_booking(mentor, mentee, start=frozen.now - timedelta(days=95))
+    for kind in ReliabilityKind.values:
+        lapse(mentor.user, sessions[0], kind)
+    lapse(mentee, old, ReliabilityKind.NO_SHOW, ago=timedelta(days=95))
+    for booking, late in ((sessions[0], 6), (sessions[1], 4), (old, 30)):
+        for person in (mentor.user, mentee):
+            Attendance.objects.create(
+                booking=booking,
+                person=person,
+                party=booking.party_of(person),
+                joined_at=booking.start + timedelta(minutes=late),
+            )
+
+    for person in (mentor.user, mentee):
+        with django_assert_num_queries(1):
+            found = reliability.reliability_of_person(person.pk)
+        assert found == reliability.reliability_of([person.pk])[person.pk]
+    assert (found.sessions, found.no_shows, found.late_joins) == (2, 0, 1)
+    mentors = reliability.reliability_of_person(mentor.user_id)
+    assert (mentors.no_shows, mentors.late_changes, mentors.late_joins) == (1, 2, 1)
+    assert mentors.response_hours == pytest.approx(2)
 
 
 def test_a_hold_taken_before_the_pause_cannot_be_checked_out_during_it(frozen, mentor, mentee):

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from headstrt.reviews.models import Review
 from headstrt.reviews.reputation import (
     PRIOR_MEAN,
     PRIOR_WEIGHT,
@@ -13,7 +14,8 @@ from headstrt.reviews.reputation import (
     ratings_given_by,
     ratings_of,
 )
-from tests.reviews.reviewing import review
+from headstrt.reviews.selectors import Reputation, mentor_reputation, reviews_visible_of
+from tests.reviews.reviewing import review, reviewed_sessions
 
 star_lists = st.lists(st.integers(min_value=1, max_value=5), max_size=300)
 
@@ -87,3 +89,27 @@ def test_ratings_of_many_people_take_one_query(django_assert_num_queries, mentor
         ratings_of([mentor.user_id, 1, 2, 3], party="mentor")
     with django_assert_num_queries(1):
         ratings_given_by(mentor.user_id, [1, 2, 3])
+
+
+@pytest.mark.django_db
+def test_a_mentors_reputation_is_their_rating_and_latest_reviews_in_one_query(
+    mentor, frozen, django_assert_num_queries
+):
+    assert mentor_reputation(mentor.user_id, latest=2) == Reputation(None, [], more=False)
+    reviewed_sessions(mentor, frozen, stars=(5, 4, 3))
+    Review.objects.filter(stars=4).update(preparation=2, clarity=5)
+    Review.objects.filter(stars=3).update(preparation=3)
+
+    with django_assert_num_queries(1):
+        found = mentor_reputation(mentor.user_id, latest=2)
+
+    assert found.rating == ratings_of([mentor.user_id], party="mentor")[mentor.user_id]
+    assert found.rating.count == 3 and found.rating.aspects["respect"] is None
+    assert found.latest == list(reviews_visible_of(mentor.user_id, party="mentor")[:2])
+    assert [item.author.display_name for item in found.latest] == ["Mentee 2", "Mentee 1"]
+    assert found.more
+    # A hidden review leaves the rating and the list.
+    Review.objects.filter(stars=3).update(hidden_at=frozen.now)
+    found = mentor_reputation(mentor.user_id, latest=2)
+    assert found.rating == ratings_of([mentor.user_id], party="mentor")[mentor.user_id]
+    assert [item.stars for item in found.latest] == [4, 5] and not found.more

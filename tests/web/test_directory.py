@@ -9,7 +9,7 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 
 from headstrt.accounts import selectors
-from headstrt.accounts.models import MentorProfile, User
+from headstrt.accounts.models import Language, MentorProfile, SessionOffer, Topic, User
 from headstrt.core import clock
 from tests.factories import (
     DIRECTORY_FILTER_CASES,
@@ -114,9 +114,9 @@ def test_directory_page_queries_do_not_grow_with_mentors(
         ExpertiseEntryFactory(mentor=mentor)
         reviews_of(mentor, [5, 4])
 
-    # topics + languages for the filter choices, count, page, then offers, languages and
-    # expertise (with topic paths) prefetched for the whole page, and the page's ratings
-    with django_assert_num_queries(8):
+    # topics + languages for the filter choices, count, page, then the expertise (with topic
+    # paths) and the languages of the whole page, and the page's ratings
+    with django_assert_num_queries(7):
         response = client.get(URL)
 
     assert len(response.context["page"].items) == mentors
@@ -131,6 +131,64 @@ def test_cards_show_the_rating_with_its_review_count(client):
 
     assert '<span aria-hidden="true">★</span> 4.6 out of 5 (10 reviews)' in html
     assert html.count("out of 5") == 1  # nothing made up for the mentor without reviews
+
+
+@pytest.mark.parametrize("url", ["/", URL])
+def test_cards_show_the_expertise_in_the_profile_order_and_the_languages_spoken(client, url):
+    career = TopicFactory(name="Career")
+    salary = TopicFactory(name="Salary talks", parent=career)
+    mentor = MentorProfileFactory(user__languages=["fr", "en"])
+    for years, topic in [(3, TopicFactory(name="Moving")), (9, salary), (1, career)]:
+        ExpertiseEntryFactory(mentor=mentor, topic=topic, years=years)
+    ExpertiseEntryFactory(mentor=mentor, topic=TopicFactory(name="Teens"), years=2)
+    MentorProfileFactory(user__display_name="Quiet Mentor", user__languages=["de"])
+
+    html = client.get(url).content.decode()
+
+    assert (
+        '<li class="tag">Career › Salary talks</li><li class="tag">Moving</li>'
+        '<li class="tag">Teens</li>\n    <li class="tag tag--more">+1 more</li>'
+    ) in html
+    assert "<dt>Speaks</dt><dd>English, French</dd>" in html
+    assert "<dt>Speaks</dt><dd>German</dd>" in html
+    assert html.count('aria-label="Expertise"') == 1  # no list for the mentor without any
+
+
+@pytest.mark.parametrize("url", ["/", URL])
+def test_a_card_shows_a_change_of_its_mentor_at_once(client, url):
+    mentor = MentorProfileFactory(
+        user__display_name="Ada Mentor", headline="Salary talks", offers={30: 4000}
+    )
+    ExpertiseEntryFactory(mentor=mentor, topic=TopicFactory(name="Career"))
+    html = client.get(url).content.decode()
+    assert "Ada Mentor" in html and "Salary talks" in html and "From €40.00" in html
+
+    User.objects.filter(pk=mentor.user_id).update(display_name="Ada Lovelace")
+    MentorProfile.objects.filter(pk=mentor.pk).update(headline="Pay rises")
+    SessionOffer.objects.filter(mentor=mentor).update(price_minor=0)
+    ExpertiseEntryFactory(mentor=mentor, topic=TopicFactory(name="Moving"), years=40)
+    mentor.user.languages.add("de")
+    reviews_of(mentor, [4])
+
+    html = client.get(url).content.decode()
+    assert "Ada Lovelace" in html and "Pay rises" in html and "Free sessions" in html
+    assert '<li class="tag">Moving</li><li class="tag">Career</li>' in html
+    assert "<dd>English, German</dd>" in html and "out of 5 (1 review)" in html
+    assert "Ada Mentor" not in html and "Salary talks" not in html
+
+
+def test_the_filters_offer_a_new_or_renamed_topic_or_language_at_once(client):
+    topic = TopicFactory(name="Salary talks", slug="salary-talks")
+    assert '<option value="salary-talks">Salary talks</option>' in client.get(URL).content.decode()
+
+    Topic.objects.filter(pk=topic.pk).update(name="Pay rises")
+    TopicFactory(name="Moving abroad", slug="moving-abroad")
+    Language.objects.create(code="zz", name="Zedish")
+
+    html = client.get(URL + "?topic=moving-abroad").content.decode()
+    assert '<option value="salary-talks">Pay rises</option>' in html
+    assert '<option value="moving-abroad" selected>Moving abroad</option>' in html
+    assert '<option value="zz">Zedish</option>' in html
 
 
 def test_a_mentor_paused_for_lapses_is_not_listed(client):

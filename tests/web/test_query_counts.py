@@ -30,10 +30,10 @@ def frozen(monkeypatch) -> Clock:
 # Each page's queries; a signed-in person's include the session, the person and the unread
 # notifications badge.
 PINNED = {
-    "home": 5,
-    "directory": 8,
-    "directory search": 8,
-    "mentor page": 13,
+    "home": 4,
+    "directory": 7,
+    "directory search": 7,
+    "mentor page": 5,
     "booking page": 15,  # the mentor has a scheduling policy of their own
     "my sessions": 6,
     "my past sessions": 6,

@@ -404,7 +404,18 @@ def _checkout_finish(booking: Booking, *, now: datetime, notify: bool = True) ->
         booking.status = BookingStatus.CONFIRMED
         booking.confirmed_at = now
         change = "confirmed"
-    booking.save()
+    # Callers set the objective and agenda; nothing else of the row changes here.
+    booking.save(
+        update_fields=[
+            "objective",
+            "agenda",
+            "status",
+            "held_until",
+            "respond_by",
+            "confirmed_at",
+            "updated_at",
+        ]
+    )
     if notify:
         transaction.on_commit(lambda: notices.booking_changed(booking, change))
     return booking
@@ -449,12 +460,19 @@ def booking_checkout(
 @_overlap_refused
 @transaction.atomic
 def booking_checkout_start(
-    *, mentee: User, booking_id: object, objective: str | None, agenda: str | None = ""
+    *,
+    mentee: User,
+    booking_id: object,
+    objective: str | None,
+    agenda: str | None = "",
+    locked: Booking | None = None,
 ) -> Booking:
     """Check a checkout that waits for a payment: the objective and agenda are saved and the
     slot is held ``HOLD_MINUTES`` from now (a lapsed hold too, while nobody took the slot).
-    ``booking_checkout_finish`` completes it once paid."""
-    booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    ``booking_checkout_finish`` completes it once paid. ``locked`` is the booking when the
+    caller's transaction has locked it and both participants already (the payments layer),
+    so it is not read and locked again."""
+    booking = locked or _booking_for_update(booking_id=booking_id, user=mentee)
     _refuse_panel_part(booking)
     now = clock.now()
     booking.objective, booking.agenda = _checkout_check(
@@ -468,11 +486,13 @@ def booking_checkout_start(
 
 @_overlap_refused
 @transaction.atomic
-def booking_checkout_finish(*, mentee: User, booking_id: object) -> Booking:
+def booking_checkout_finish(
+    *, mentee: User, booking_id: object, locked: Booking | None = None
+) -> Booking:
     """Complete a checkout started by ``booking_checkout_start`` (its payment went through):
     confirmed or requested as the mentor's policy says; ``hold_expired`` when the hold
-    lapsed and someone else took the slot."""
-    booking = _booking_for_update(booking_id=booking_id, user=mentee)
+    lapsed and someone else took the slot. ``locked`` as for ``booking_checkout_start``."""
+    booking = locked or _booking_for_update(booking_id=booking_id, user=mentee)
     _refuse_panel_part(booking)
     now = clock.now()
     _checkout_check(

@@ -1,9 +1,10 @@
-"""Template filters that present domain values: prices, avatars and photo addresses."""
+"""Template filters and tags that present domain values: prices, avatars and photo addresses."""
 
 import hashlib
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
 
 from headstrt.core.money import Money
 
@@ -33,6 +34,25 @@ def initials(name: str) -> str:
 def avatar_tone(public_id: str) -> int:
     """A stable colour number (1–6) for a person's initials avatar."""
     return int(hashlib.sha256(public_id.encode()).hexdigest(), 16) % AVATAR_TONES + 1
+
+
+@register.simple_tag
+def avatar(person, size: str = "md") -> str:
+    """A person's photo, or their initials on a colour of their own when they have none.
+    Written here rather than by a template: a page of mentor cards shows twenty."""
+    size = size or "md"
+    if person.photo:
+        return format_html(
+            '<img class="avatar avatar--{}" src="{}" alt="" width="96" height="96" loading="lazy">',
+            size,
+            photo_url(person),
+        )
+    return format_html(
+        '<span class="avatar avatar--{} avatar--tone-{}" aria-hidden="true">{}</span>',
+        size,
+        avatar_tone(person.public_id),
+        initials(person.display_name),
+    )
 
 
 @register.filter

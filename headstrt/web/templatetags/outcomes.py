@@ -21,10 +21,12 @@ def outcome_section(context) -> dict:
 def reliability_and_outcomes(profile) -> dict:
     """A mentor profile's reliability (score, counts, response time) and outcome rates,
     overall and for each topic whose mentees answered."""
-    topics = outcomes.outcome_rates_by_topic(mentor=profile)
+    # The profile's expertise came with its topics, which most sessions are on.
+    expertise_topics = [entry.topic for entry in profile.expertise.all()]
+    found = outcomes.mentor_outcomes(mentor=profile, known_topics=expertise_topics)
     return {
         "profile": profile,
-        "reliability": reliability.reliability_of([profile.user_id])[profile.user_id],
-        "overall": outcomes.outcome_rates([profile.pk]).get(profile.pk),
-        "topics": [item for item in topics if item.rate is not None],
+        "reliability": reliability.reliability_of_person(profile.user_id),
+        "overall": found.overall,
+        "topics": [item for item in found.topics if item.rate is not None],
     }

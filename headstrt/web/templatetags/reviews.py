@@ -3,7 +3,7 @@
 from django import template
 
 from headstrt.reviews.reputation import Rating, ratings_of
-from headstrt.reviews.selectors import review_state, reviews_visible_of
+from headstrt.reviews.selectors import mentor_reputation, review_state
 from headstrt.scheduling.models import Party
 
 register = template.Library()
@@ -29,12 +29,12 @@ def review_section(context) -> dict:
 def reputation_section(context) -> dict:
     """A mentor profile's rating, its distribution, aspect means and the latest reviews."""
     profile = context["profile"]
-    reviews = list(reviews_visible_of(profile.user_id, party=Party.MENTOR)[: LATEST_REVIEWS + 1])
+    reputation = mentor_reputation(profile.user_id, latest=LATEST_REVIEWS)
     return {
         "profile": profile,
-        "rating": ratings_of([profile.user_id], party=Party.MENTOR).get(profile.user_id),
-        "reviews": reviews[:LATEST_REVIEWS],
-        "more": len(reviews) > LATEST_REVIEWS,
+        "rating": reputation.rating,
+        "reviews": reputation.latest,
+        "more": reputation.more,
         "user": context.get("user"),
     }
 

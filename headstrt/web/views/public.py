@@ -20,9 +20,8 @@ BACKGROUND_COLOUR = "#f6f7f9"
 
 def home(request):
     """What micro-mentorship is, with a few featured mentors."""
-    featured = selectors.mentors_rated(
-        selectors.mentor_directory(filters=DirectoryFilters())[:FEATURED_MENTORS]
-    )
+    newest = selectors.mentor_directory(filters=DirectoryFilters())[:FEATURED_MENTORS]
+    featured = selectors.mentors_rated(selectors.mentor_cards(newest))
     return render(request, "web/home.html", {"featured": featured})
 
 
@@ -59,7 +58,7 @@ def mentor_directory(request):
 def mentor_detail(request, public_id: str):
     """A mentor's public profile; a paused one is shown to its owner only."""
     try:
-        profile = selectors.mentor_get_public(public_id=public_id, viewer=request.user)
+        profile = selectors.mentor_get_for_page(public_id=public_id, viewer=request.user)
     except NotFound:
         raise Http404("No such mentor.") from None
     is_owner = request.user.is_authenticated and request.user.pk == profile.user_id
