@@ -34,8 +34,9 @@ Saturation: ``--connections`` clients with no think time, on one endpoint at a t
 ``--rounds`` interleaved rounds of ``--round-seconds`` (the order rotates each round), so a
 drift of the machine affects each endpoint alike: ``GET /api/v1/me`` (the trivial endpoint:
 token check and one row, through the whole middleware stack), ``/healthz`` (answered before
-the middleware stack, shown for reference), the matches of the mentees' situations (their
-ranking is kept two minutes, so these are a mentee reopening their matches), the first
+the middleware stack, shown for reference), the matches of the mentees' situations (a
+mentee reopening their matches: each situation is asked once, untimed, before each round,
+so its ranking is kept however long the levels took; it is kept two minutes), the first
 rankings of situations never ranked (``--cold-situations`` of them, each asked once) and the
 7-day slots of the mentors. The ratios are each endpoint's throughput over
 ``/api/v1/me``'s. The first rankings of each worker process are measured apart, in a
@@ -630,15 +631,17 @@ def saturation(topology: Topology, world: dict, options) -> dict:
     connections = options.connections
     print(f"\nSaturation: {connections} connections, no think time.")
     print(
-        "  matches: a situation's ranking is kept for two minutes, so the mix's situations "
-        "get their stored ranking (a mentee reopening their matches); matches_cold asks "
-        "situations never ranked, each once (a first ranking)."
+        "  matches: the mix's situations, each asked once before each round so their "
+        "ranking is kept (a mentee reopening their matches); matches_cold asks situations "
+        "never ranked, each once (a first ranking)."
     )
     totals = {name: [0, 0, 0.0, 0.0] for name in endpoints}
     names = list(endpoints)
     for round_number in range(options.rounds):
         order = names[round_number % len(names) :] + names[: round_number % len(names)]
         for name in order:
+            if name == "matches":  # kept rankings, whenever they were last asked for
+                matches_once(topology.urls, people, connections)
             done, failed, elapsed, cpu = saturate(
                 topology.urls,
                 endpoints[name],
