@@ -41,6 +41,28 @@ def booking_out(request: HttpRequest, booking: Booking) -> dict:
     return BookingOut.model_validate(booking, context={"request": request}).model_dump(mode="json")
 
 
+def booking_answer(
+    request: HttpRequest,
+    *,
+    key: str | None,
+    scope: str,
+    parameters: dict,
+    status: int,
+    change: Callable[[], Booking],
+    atomic: bool = True,
+) -> JsonResponse:
+    """Run ``change`` once per key and answer ``status`` with the booking it returns, as
+    it returns it: for a service whose booking is already what the caller would read."""
+    return idempotent_response(
+        request,
+        key=key,
+        scope=scope,
+        parameters=parameters,
+        run=lambda: (status, booking_out(request, change())),
+        atomic=atomic,
+    )
+
+
 def booking_body(request: HttpRequest, booking_id: str) -> dict:
     """The JSON form of a booking, freshly read, as its participant ``request.auth`` sees it."""
     booking = selectors.booking_get_for_participant(booking_id=booking_id, user=request.auth)
@@ -140,25 +162,21 @@ def booking_create(request: HttpRequest, payload: BookingIn, key: str | None = i
 def booking_hold(request: HttpRequest, payload: HoldIn, key: str | None = idempotency_key()):
     """Hold a free slot for 10 minutes while you write your objective; check out to book it.
     Your earlier holds are released."""
-
-    def run() -> tuple[int, dict]:
-        # The hold is answered with the row just made in this transaction, read with the
-        # mentor, mentee and situation it was made for: reading it again would add nothing.
-        booking = services.booking_hold(
+    # The hold is answered with the row just made in this transaction, read with the
+    # mentor, mentee and situation it was made for: reading it again would add nothing.
+    return booking_answer(
+        request,
+        key=key,
+        scope="bookings.hold",
+        parameters=payload.model_dump(mode="json"),
+        status=201,
+        change=lambda: services.booking_hold(
             mentee=request.auth,
             mentor_id=payload.mentor,
             start=payload.start,
             minutes=payload.minutes,
             situation_id=payload.situation,
-        )
-        return 201, booking_out(request, booking)
-
-    return idempotent_response(
-        request,
-        key=key,
-        scope="bookings.hold",
-        parameters=payload.model_dump(mode="json"),
-        run=run,
+        ),
     )
 
 

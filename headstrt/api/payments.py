@@ -6,7 +6,7 @@ from django_ratelimit.core import is_ratelimited
 from ninja import Query, Router
 from ninja.decorators import decorate_view
 
-from headstrt.api.bookings import booking_out
+from headstrt.api.bookings import booking_answer
 from headstrt.api.idempotency import idempotency_key, idempotent_response
 from headstrt.api.schemas import (
     BookingOut,
@@ -71,24 +71,20 @@ def session_pay(
     twice), ``already_paid`` (409), ``hold_expired`` (409), ``rate_limited`` (429).
     """
     refuse_if_too_many_charges(request)
-
-    def run() -> tuple[int, dict]:
-        booking = services.booking_pay(
+    # booking_pay reads the booking afresh once paid, as the caller sees it.
+    return booking_answer(
+        request,
+        key=key,
+        scope="payments.pay",
+        parameters={"booking": booking_id, **payload.model_dump(mode="json")},
+        status=200,
+        change=lambda: services.booking_pay(
             mentee=request.auth,
             booking_id=booking_id,
             objective=payload.objective,
             agenda=payload.agenda,
             source=payload.source,
-        )
-        # booking_pay reads the booking afresh once paid, as the caller sees it.
-        return 200, booking_out(request, booking)
-
-    return idempotent_response(
-        request,
-        key=key,
-        scope="payments.pay",
-        parameters={"booking": booking_id, **payload.model_dump(mode="json")},
-        run=run,
+        ),
         atomic=False,
     )
 
