@@ -10,7 +10,8 @@ into ``tools/lighthouse/node_modules`` with ``npm ci`` on first use. The runner:
 3. logs the demo mentee in through the log-in form and hands the session cookie to
    Lighthouse for the pages that need it (the booking page);
 4. audits home, the mentor directory, the demo mentor's page and their booking page, mobile
-   and desktop, one run at a time (scores depend on the CPU Lighthouse gets).
+   and desktop, one run at a time (scores depend on the CPU Lighthouse gets); a run whose
+   trace of the page load came out incomplete is run again.
 
 It prints the four category scores of each page and form factor, the audits that cost points,
 and a last line ``RESULT performance=... accessibility=... best_practices=... seo=...`` with
@@ -46,6 +47,10 @@ DEMO_MENTEE = "demo.mentee@headstrt.test"
 DEMO_MENTOR = "demo.mentor@headstrt.test"
 DEMO_PASSWORD = "headstrt-demo"
 STARTUP_SECONDS = 60
+# Runtime errors by which Lighthouse asks to be run again: the browser's trace of the page
+# load came out incomplete (now and then with newer Chromium); such a run is repeated.
+TRACE_FAULTS = {"NO_TRACING_STARTED", "NO_RESOURCE_REQUEST", "NO_NAVSTART", "NO_DCL", "NO_FMP"}
+TRACE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -241,8 +246,26 @@ def _audit(url: str, *, form_factor: str, cookie: str, report: Path) -> dict:
     if cookie:
         command.append(f"--extra-headers={json.dumps({'Cookie': cookie})}")
     env = os.environ | {"CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    subprocess.run(command, env=env, check=True, cwd=LIGHTHOUSE_DIR)
-    return json.loads(report.with_suffix(".report.json").read_text())
+    saved = report.with_suffix(".report.json")
+    saved.unlink(missing_ok=True)
+    finished = subprocess.run(command, env=env, cwd=LIGHTHOUSE_DIR)
+    if not saved.exists():  # a run ending in a runtime error still saves its report
+        raise subprocess.CalledProcessError(finished.returncode, command)
+    return json.loads(saved.read_text())
+
+
+def _audit_until_traced(url: str, *, form_factor: str, cookie: str, report: Path) -> dict:
+    """``_audit``, repeated while Lighthouse reports an incomplete trace (``TRACE_FAULTS``),
+    at most ``TRACE_ATTEMPTS`` times; any other runtime error fails at once."""
+    for _ in range(TRACE_ATTEMPTS):
+        result = _audit(url, form_factor=form_factor, cookie=cookie, report=report)
+        error = result.get("runtimeError")
+        if not error or error.get("code") not in TRACE_FAULTS:
+            break
+        print(f"{url}: {error['code']}, running Lighthouse again", file=sys.stderr)
+    if error:
+        raise RuntimeError(f"{url}: {error['message']}")
+    return result
 
 
 def _median_audit(url: str, *, form_factor: str, cookie: str, report: Path, runs: int) -> dict:
@@ -254,9 +277,7 @@ def _median_audit(url: str, *, form_factor: str, cookie: str, report: Path, runs
     results = []
     for run in range(1, runs + 1):
         stem = report.with_name(f"{report.name}-{run}") if runs > 1 else report
-        result = _audit(url, form_factor=form_factor, cookie=cookie, report=stem)
-        if result.get("runtimeError"):
-            raise RuntimeError(f"{url}: {result['runtimeError']['message']}")
+        result = _audit_until_traced(url, form_factor=form_factor, cookie=cookie, report=stem)
         if result["finalDisplayedUrl"] != url:
             raise RuntimeError(f"{url} ended on {result['finalDisplayedUrl']}")
         results.append(result)
