@@ -2,12 +2,17 @@
 
 import email
 import email.policy
+import logging
 import threading
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
 from tests.live_server import free_port
+
+# aiosmtpd logs every connection at INFO; once pytest has closed its streams at the end of a
+# run, a connection the server drops then makes the logging module print a traceback.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _Mailbox:
