@@ -67,6 +67,19 @@ def topic_choices(topics: Iterable[Topic], *, whole_categories: bool) -> list:
     return choices
 
 
+def many_choices(*, size: int, noun: str) -> forms.SelectMultiple:
+    """A ``<select multiple>`` among many options, which the page's script turns into the
+    chosen ``noun``s and a field suggesting the others by name (``pickManyLists``)."""
+    return forms.SelectMultiple(attrs={"size": size, "data-pick-many": noun})
+
+
+def many_choices_help(text: str = "") -> str:
+    """``text``, then how to choose several in the plain list: a sentence the page's script
+    removes along with the list."""
+    hint = "<span data-pick-many-hint>Hold Ctrl (or Cmd on a Mac) to choose several.</span>"
+    return mark_safe(f"{escape(text)} {hint}" if text else hint)
+
+
 def language_choices(languages: Iterable[Language]) -> list[tuple[str, str]]:
     """Languages as ``(code, name)`` choices."""
     return [(language.code, language.name) for language in languages]
@@ -203,8 +216,8 @@ class AccountForm(DomainForm):
     languages = forms.MultipleChoiceField(
         label="Languages you speak",
         required=False,
-        help_text="Hold Ctrl (or Cmd on a Mac) to choose several.",
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=many_choices_help("The languages you can hold a session in."),
+        widget=many_choices(size=8, noun="language"),
     )
 
     def __init__(self, *args, languages: Iterable[Language], **kwargs):
@@ -377,8 +390,8 @@ class MenteeProfileForm(DomainForm):
     interests = forms.MultipleChoiceField(
         label="Interests",
         required=False,
-        help_text="Hold Ctrl (or Cmd on a Mac) to choose several, up to 20.",
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        help_text=many_choices_help("Up to 20."),
+        widget=many_choices(size=10, noun="topic"),
     )
     goals = forms.CharField(
         label="Goals",
@@ -592,9 +605,10 @@ class SituationForm(DomainForm):
     languages = forms.MultipleChoiceField(
         label="Languages",
         required=False,
-        help_text="A mentor must speak one of them; choose none for any language. Hold Ctrl "
-        "(or Cmd on a Mac) to choose several.",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=many_choices_help(
+            "A mentor must speak one of them; choose none for any language."
+        ),
+        widget=many_choices(size=6, noun="language"),
     )
     session_minutes = forms.TypedChoiceField(
         label="Session length",

@@ -30,7 +30,14 @@ from headstrt.perspectives.models import (
     AskStatus,
     PerspectiveRequest,
 )
-from headstrt.web.forms import DomainForm, currency_codes, language_choices, topic_choices
+from headstrt.web.forms import (
+    DomainForm,
+    currency_codes,
+    language_choices,
+    many_choices,
+    many_choices_help,
+    topic_choices,
+)
 from headstrt.web.paging import requested_page
 from headstrt.web.payment_forms import card_field
 from headstrt.web.refusals import http_refusal
@@ -132,9 +139,10 @@ class RequestForm(DomainForm):
     languages = forms.MultipleChoiceField(
         label="Languages",
         required=False,
-        help_text="A mentor must speak one of them; choose none for any language. Hold Ctrl "
-        "(or Cmd on a Mac) to choose several.",
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text=many_choices_help(
+            "A mentor must speak one of them; choose none for any language."
+        ),
+        widget=many_choices(size=5, noun="language"),
     )
 
     def __init__(self, *args, mentors: list[MentorProfile], **kwargs):

@@ -157,3 +157,95 @@ function countdowns() {
 
 document.addEventListener("DOMContentLoaded", rangeRowsEditable);
 document.addEventListener("DOMContentLoaded", countdowns);
+
+// A choice among many options (languages, topics): the chosen ones as buttons that remove
+// them, and a field that suggests the others by name. The <select multiple> stays in the
+// form, hidden, and holds the choice; without the script it is the list to Ctrl-click, and
+// the help text's "Hold Ctrl" sentence ([data-pick-many-hint]) is only for that list.
+function pickManyLists(root) {
+  for (const select of root.querySelectorAll("select[multiple][data-pick-many]")) {
+    if (select.hidden) {
+      continue; // done already
+    }
+    const named = new Map();
+    for (const option of select.options) {
+      const group = option.parentElement.tagName === "OPTGROUP" ? option.parentElement.label : "";
+      named.set((group ? `${group} › ${option.text}` : option.text).toLowerCase(), option);
+      option.dataset.name = group ? `${group} › ${option.text}` : option.text;
+    }
+    const suggestions = document.createElement("datalist");
+    suggestions.id = `${select.id}_suggestions`;
+    suggestions.append(...[...select.options].map((option) => new Option(option.dataset.name)));
+    const input = document.createElement("input");
+    input.type = "text";
+    input.autocomplete = "off";
+    input.placeholder = `Type a ${select.dataset.pickMany} to add it`;
+    input.setAttribute("list", suggestions.id);
+    // The field's label and help now name the input.
+    input.id = select.id;
+    select.id = `${input.id}_options`;
+    for (const attribute of ["aria-describedby", "aria-invalid"]) {
+      if (select.hasAttribute(attribute)) {
+        input.setAttribute(attribute, select.getAttribute(attribute));
+      }
+    }
+    const chosen = document.createElement("ul");
+    chosen.className = "tags pick-many__chosen";
+
+    const show = () => {
+      chosen.replaceChildren(
+        ...[...select.selectedOptions].map((option) => {
+          const remove = document.createElement("button");
+          remove.type = "button";
+          remove.className = "tag pick-many__remove";
+          remove.setAttribute("aria-label", `Remove ${option.dataset.name}`);
+          remove.append(option.dataset.name, " ");
+          const cross = document.createElement("span");
+          cross.setAttribute("aria-hidden", "true");
+          cross.textContent = "×";
+          remove.append(cross);
+          remove.addEventListener("click", () => {
+            option.selected = false;
+            show();
+            input.focus();
+          });
+          const item = document.createElement("li");
+          item.append(remove);
+          return item;
+        }),
+      );
+    };
+    const add = () => {
+      const option = named.get(input.value.trim().toLowerCase());
+      if (option) {
+        option.selected = true;
+        input.value = "";
+        show();
+      }
+    };
+    input.addEventListener("input", (event) => {
+      // A suggestion picked from the list; a name typed in full waits for Enter or leaving
+      // the field, as it may begin a longer one (Malay, Malayalam).
+      if (!(event instanceof InputEvent) || event.inputType === "insertReplacementText") {
+        add();
+      }
+    });
+    input.addEventListener("change", add);
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && input.value.trim()) {
+        event.preventDefault(); // adds the name instead of sending the form
+        add();
+      }
+    });
+    const help = document.getElementById(`${input.id}_helptext`);
+    for (const hint of help ? help.querySelectorAll("[data-pick-many-hint]") : []) {
+      hint.remove();
+    }
+    select.hidden = true;
+    select.after(chosen, input, suggestions);
+    show();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => pickManyLists(document));
+document.addEventListener("htmx:load", (event) => pickManyLists(event.detail.elt));
