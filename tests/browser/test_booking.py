@@ -20,7 +20,7 @@ def log_in(page, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Log out").wait_for()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def wait_for_text(locator, pattern: str, timeout: float = 3.0) -> None:

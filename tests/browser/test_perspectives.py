@@ -62,6 +62,8 @@ def answer_in_own_browser(new_page, name: str, *, width: int = 1280, others: str
     is another mentor's answer, which must stay hidden until this one is sent."""
     page = new_page(width=width, height=900)
     log_in(page, f"{name.split()[0].lower()}@example.org")
+    if width < 640:  # a phone shows the nav folded behind its Menu button
+        page.get_by_role("button", name="Menu").click()
     page.get_by_role("link", name="Perspectives", exact=True).click()
     page.get_by_role("link", name="Questions to answer").click()
     page.get_by_role("heading", name="Questions to answer").wait_for()

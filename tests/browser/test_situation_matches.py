@@ -54,6 +54,7 @@ def test_describe_a_situation_see_explained_matches_refine_and_open_a_mentor(new
     page = new_page(width=360, height=780)
     log_in(page, "mia@example.org")
     assert_accessible(page)
+    page.get_by_role("button", name="Menu").click()  # a phone shows the nav folded
     page.get_by_role("link", name="My situations").click()
     page.get_by_role("heading", name="My situations").wait_for()
     assert_accessible(page)
