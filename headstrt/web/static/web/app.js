@@ -258,7 +258,7 @@ function foldableMenu() {
   if (!nav) {
     return;
   }
-  nav.classList.add("site-nav--folded");
+  nav.classList.add("site-nav--foldable", "site-nav--folded");
   toggle.hidden = false;
   toggle.addEventListener("click", () => {
     const open = toggle.getAttribute("aria-expanded") !== "true";
