@@ -170,8 +170,8 @@ function pickManyLists(root) {
     const named = new Map();
     for (const option of select.options) {
       const group = option.parentElement.tagName === "OPTGROUP" ? option.parentElement.label : "";
-      named.set((group ? `${group} › ${option.text}` : option.text).toLowerCase(), option);
       option.dataset.name = group ? `${group} › ${option.text}` : option.text;
+      named.set(option.dataset.name.toLowerCase(), option);
     }
     const suggestions = document.createElement("datalist");
     suggestions.id = `${select.id}_suggestions`;
