@@ -250,20 +250,17 @@ function pickManyLists(root) {
 document.addEventListener("DOMContentLoaded", () => pickManyLists(document));
 document.addEventListener("htmx:load", (event) => pickManyLists(event.detail.elt));
 
-// On a phone, a member's eight-entry nav folds behind the Menu button; wider screens (and
-// pages without this script) show it whole.
+// On a phone, a member's nav is folded behind the Menu button (app.css): open and close it.
 function foldableMenu() {
   const toggle = document.querySelector(".site-menu-toggle");
   const nav = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
   if (!nav) {
     return;
   }
-  nav.classList.add("site-nav--foldable", "site-nav--folded");
-  toggle.hidden = false;
   toggle.addEventListener("click", () => {
     const open = toggle.getAttribute("aria-expanded") !== "true";
     toggle.setAttribute("aria-expanded", String(open));
-    nav.classList.toggle("site-nav--folded", !open);
+    nav.classList.toggle("site-nav--open", open);
   });
 }
 
