@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -134,7 +135,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory test database
+    # The test database is a file of this process's own, as the live database is: an
+    # in-memory one shared between the live server's threads locks whole tables, so a
+    # write beside a live stream's reads fails at once instead of waiting its turn.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"headstrt-test-{os.getpid()}.sqlite3")
+    }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database host that does not answer fails a request (or /readyz) within seconds
     # instead of holding a worker thread for the kernel's minutes-long TCP timeout.
