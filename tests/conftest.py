@@ -1,5 +1,7 @@
 """Fixtures for every test: fast argon2, loopback SMTP, background tasks on demand, API clients."""
 
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 
@@ -11,6 +13,21 @@ def pytest_configure(config):
 
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "tests.tasks_backend.DeferringTestBackend"}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_sqlite_test_files_left():
+    """Remove what SQLite leaves of this process's test database file: Django deletes the
+    file, not its write-ahead log and shared-memory index while a live server thread still
+    holds a connection. Torn down after the database, as it is set up before it."""
+    from django.conf import settings
+
+    yield
+    database = settings.DATABASES["default"]
+    name = database.get("TEST", {}).get("NAME") or ""
+    if database["ENGINE"].endswith("sqlite3") and name:
+        for leftover in Path(name).parent.glob(f"{Path(name).name}*"):
+            leftover.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
